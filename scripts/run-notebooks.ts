@@ -1,0 +1,131 @@
+// Headless runner: executes the project's notebooks in order through the real tslab kernel (Jupyter protocol,
+// via nbclient in scripts/execute_notebook.py) and writes executed copies under the run directory.
+//   npm run pipeline -- --preset quick            all ten notebooks, the quick preset
+//   npm run pipeline -- --preset paper --from 05  stages 05-10 of the paper run
+//   node --import tsx scripts/run-notebooks.ts --notebook some.ipynb --out-dir /tmp/x   any notebook(s)
+// Exit status 0 when every cell of every notebook ran; 1 when a cell failed, was aborted, timed out or the
+// kernel died (the failing cell's source and stderr are printed); 2 for bad usage or a missing prerequisite.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { getRunConfig } from "../src/config";
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { writeKernelSpec, KERNEL_NAME } = require("../kernel/kernelspec") as {
+  writeKernelSpec(dir: string, opts?: { heapMb?: number; env?: Record<string, string> }): string;
+  KERNEL_NAME: string;
+};
+
+const ROOT = path.resolve(__dirname, "..");
+const NOTEBOOKS_DIR = path.join(ROOT, "notebooks");
+
+interface Args {
+  preset?: string;
+  only?: string[];
+  from?: string;
+  timeout?: number;
+  notebooks: string[];
+  outDir?: string;
+  heapMb: number;
+}
+
+function usage(msg: string): never {
+  console.error(`run-notebooks: ${msg}`);
+  console.error("usage: run-notebooks [--preset quick|paper] [--only 01,03] [--from 05] [--timeout SECONDS_PER_CELL] [--notebook FILE ...] [--out-dir DIR] [--heap-mb N]");
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { notebooks: [], heapMb: 8192 };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = () => {
+      const x = argv[++i];
+      if (x === undefined) usage(`${k} needs a value`);
+      return x;
+    };
+    if (k === "--preset") a.preset = v();
+    else if (k === "--only") a.only = v().split(",").map((s) => s.trim().padStart(2, "0"));
+    else if (k === "--from") a.from = v().padStart(2, "0");
+    else if (k === "--timeout") a.timeout = Number(v());
+    else if (k === "--notebook") a.notebooks.push(path.resolve(v()));
+    else if (k === "--out-dir") a.outDir = path.resolve(v());
+    else if (k === "--heap-mb") a.heapMb = Number(v());
+    else if (k === "-h" || k === "--help") usage("help");
+    else usage(`unknown argument ${k}`);
+  }
+  if (a.timeout !== undefined && !(a.timeout > 0)) usage("--timeout must be a positive number of seconds");
+  return a;
+}
+
+/** A Python that has nbclient: BERT_IMDB_PYTHON, else python3 on PATH, else Debian's /usr/bin/python3. */
+function findPython(): string {
+  const candidates = [process.env.BERT_IMDB_PYTHON, "python3", "/usr/bin/python3"].filter((x): x is string => !!x);
+  for (const py of candidates) {
+    const r = spawnSync(py, ["-c", "import nbclient, nbformat, jupyter_client"], { stdio: "ignore" });
+    if (r.status === 0) return py;
+  }
+  console.error(
+    "run-notebooks: no Python with nbclient found (tried " + candidates.join(", ") + ").\n" +
+      "  Install Jupyter's execution libraries: `pip install jupyterlab nbclient` (or on Debian/Ubuntu:\n" +
+      "  `apt-get install python3-nbclient python3-nbformat jupyter-client`), or point BERT_IMDB_PYTHON at a Python that has them.",
+  );
+  process.exit(2);
+}
+
+function stageNotebooks(a: Args): string[] {
+  const all = fs.readdirSync(NOTEBOOKS_DIR).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+  return all
+    .filter((f) => !a.only || a.only.includes(f.slice(0, 2)))
+    .filter((f) => !a.from || f.slice(0, 2) >= a.from)
+    .map((f) => path.join(NOTEBOOKS_DIR, f));
+}
+
+function main(): void {
+  const a = parseArgs(process.argv.slice(2));
+  const cfg = getRunConfig(a.preset);
+  const outDir = a.outDir ?? path.join(cfg.runDir, "notebooks");
+  const notebooks = a.notebooks.length ? a.notebooks : stageNotebooks(a);
+  if (notebooks.length === 0) usage("no notebooks selected");
+  const timeout = a.timeout ?? (cfg.preset === "quick" ? 900 : 48 * 3600);
+  const python = findPython();
+
+  // A private kernel spec: the runner never depends on (or changes) the user's installed kernels.
+  const jupyterDir = path.join(cfg.runDir, ".jupyter");
+  const env: Record<string, string> = { BERT_IMDB_PRESET: cfg.preset, BERT_IMDB_RUN_DIR: cfg.runDir };
+  writeKernelSpec(path.join(jupyterDir, "kernels"), { heapMb: a.heapMb, env });
+  fs.mkdirSync(outDir, { recursive: true });
+  const childEnv = {
+    ...process.env,
+    ...env,
+    JUPYTER_PATH: [jupyterDir, process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter),
+    PYTHONUNBUFFERED: "1",
+  };
+
+  console.log(`Running ${notebooks.length} notebook(s), preset "${cfg.preset}", run directory ${cfg.runDir}, per-cell timeout ${timeout} s`);
+  const results: Array<{ notebook: string; ok: boolean; seconds: number; output: string }> = [];
+  for (const nb of notebooks) {
+    const out = path.join(outDir, path.basename(nb));
+    const t0 = Date.now();
+    console.log(`\n▶ ${path.relative(ROOT, nb) || nb}`);
+    const r = spawnSync(
+      python,
+      [path.join(__dirname, "execute_notebook.py"), nb, "--out", out, "--kernel", KERNEL_NAME, "--timeout", String(timeout), "--cwd", path.dirname(nb)],
+      { stdio: "inherit", env: childEnv },
+    );
+    const ok = r.status === 0;
+    results.push({ notebook: path.basename(nb), ok, seconds: (Date.now() - t0) / 1000, output: out });
+    if (!ok) break; // later stages need this stage's artifacts
+  }
+  const summary = { preset: cfg.preset, runDir: cfg.runDir, finishedAt: new Date().toISOString(), results };
+  fs.writeFileSync(path.join(outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+  console.log("\nnotebook                     status   seconds");
+  for (const r of results) console.log(`${r.notebook.padEnd(28)} ${r.ok ? "ok    " : "FAILED"} ${r.seconds.toFixed(1).padStart(8)}`);
+  const skipped = notebooks.length - results.length;
+  if (skipped > 0) console.log(`(${skipped} later notebook(s) not run because of the failure)`);
+  console.log(`\nExecuted notebooks: ${outDir}`);
+  console.log(`Stage artifacts:    ${cfg.runDir}`);
+  process.exit(results.every((r) => r.ok) && skipped === 0 ? 0 : 1);
+}
+
+main();

@@ -1,0 +1,62 @@
+// Crash-safe file and folder writes: data goes to a temporary sibling first and is renamed into place,
+// so a reader sees either the old content or the complete new content, never a half-written file.
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+let counter = 0;
+function tempSibling(target: string): string {
+  counter += 1;
+  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${Date.now()}-${counter}`);
+}
+
+/** Writes `data` to `file` atomically (temp file in the same folder, fsync, rename). */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = tempSibling(file);
+  const fd = fs.openSync(tmp, "w");
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+/** Writes JSON (2-space indented, trailing newline) atomically. */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + "\n");
+}
+
+/**
+ * Builds a folder atomically: `fill` writes into a temporary sibling folder, which then replaces `dir`.
+ * If `fill` throws (or the process dies), `dir` keeps its previous content and the temporary folder is
+ * removed (or left with a `.tmp-` name that no loader looks at).
+ */
+export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void> | void): Promise<void> {
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const tmp = tempSibling(dir);
+  fs.mkdirSync(tmp, { recursive: true });
+  try {
+    await fill(tmp);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  if (fs.existsSync(dir)) {
+    const old = tempSibling(dir);
+    fs.renameSync(dir, old);
+    fs.renameSync(tmp, dir);
+    fs.rmSync(old, { recursive: true, force: true });
+  } else {
+    fs.renameSync(tmp, dir);
+  }
+}
+
+/** Removes leftovers of interrupted atomic writes (`.name.tmp-*`) inside `dir`. */
+export function cleanTempSiblings(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const name of fs.readdirSync(dir)) {
+    if (/^\..+\.tmp-\d+-\d+-\d+$/.test(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
