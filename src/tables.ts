@@ -1,0 +1,79 @@
+// Tables for the notebooks: danfojs-node DataFrames (or plain rows) rendered as HTML tables in JupyterLab
+// and the classic Notebook, and as danfojs' box-drawn text table outside a notebook. danfojs-node has no HTML
+// export of its own in Node, hence the small renderer here.
+import * as dfd from "danfojs-node";
+import { escapeHtml, inNotebook, showHtml } from "./notebookDisplay";
+
+export type Row = Record<string, unknown>;
+export type DataFrame = InstanceType<typeof dfd.DataFrame>;
+
+/** A danfojs DataFrame from rows of objects (all rows should share keys). */
+export function toDataFrame(rows: Row[]): DataFrame {
+  if (rows.length === 0) throw new Error("toDataFrame: no rows to show");
+  const columns = Object.keys(rows[0]);
+  const data: Record<string, unknown[]> = {};
+  for (const c of columns) data[c] = rows.map((r) => normalise(r[c]));
+  return new dfd.DataFrame(data as any);
+}
+
+function normalise(v: unknown): unknown {
+  if (typeof v === "bigint") return Number(v);
+  if (v === undefined || v === null) return "";
+  if (typeof v === "object") return JSON.stringify(v);
+  return v;
+}
+
+function cellText(v: unknown, digits: number): string {
+  if (typeof v === "number") {
+    if (Number.isInteger(v)) return v.toLocaleString("en-US");
+    return Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(digits) : v.toExponential(2);
+  }
+  return String(v);
+}
+
+export interface ShowTableOptions {
+  caption?: string;
+  /** Rows shown at most (head); a note says how many were left out. */
+  maxRows?: number;
+  /** Decimal places of non-integer numbers. */
+  digits?: number;
+  /** Characters a text cell is cut to. */
+  maxChars?: number;
+  /** Show the DataFrame index as the first column. */
+  index?: boolean;
+}
+
+/** Renders a DataFrame (or rows) as an HTML table in a notebook; prints it as text elsewhere. */
+export function showTable(data: DataFrame | Row[], opts: ShowTableOptions = {}): void {
+  const df = Array.isArray(data) ? toDataFrame(data) : data;
+  const maxRows = opts.maxRows ?? 50;
+  const digits = opts.digits ?? 4;
+  const maxChars = opts.maxChars ?? 200;
+  const columns = df.columns as string[];
+  const values = df.values as unknown[][];
+  const index = df.index as Array<string | number>;
+  const shown = values.slice(0, maxRows);
+  const cut = (s: string) => (s.length > maxChars ? s.slice(0, maxChars - 1) + "…" : s);
+  if (!inNotebook()) {
+    if (opts.caption) console.log(opts.caption);
+    const rows = shown.map((r) => Object.fromEntries(columns.map((c, j) => [c, cut(cellText(r[j], digits))])));
+    console.table(opts.index ? rows : rows.map((r) => r));
+    if (values.length > maxRows) console.log(`… ${values.length - maxRows} more rows`);
+    return;
+  }
+  const th = (opts.index ? ["<th></th>"] : []).concat(columns.map((c) => `<th style="text-align:left">${escapeHtml(c)}</th>`));
+  const body = shown
+    .map((r, i) => {
+      const tds = r.map((v) => {
+        const align = typeof v === "number" ? "right" : "left";
+        return `<td style="text-align:${align};max-width:60em;white-space:normal">${escapeHtml(cut(cellText(v, digits)))}</td>`;
+      });
+      return `<tr>${opts.index ? `<th>${escapeHtml(String(index[i]))}</th>` : ""}${tds.join("")}</tr>`;
+    })
+    .join("");
+  const more = values.length > maxRows ? `<p><em>${values.length - maxRows} more rows not shown</em></p>` : "";
+  const caption = opts.caption ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(opts.caption)}</caption>` : "";
+  showHtml(`<table class="dataframe bert-imdb-table">${caption}<thead><tr>${th.join("")}</tr></thead><tbody>${body}</tbody></table>${more}`, "");
+}
+
+export { dfd };
