@@ -39,3 +39,40 @@ test("src/ type-checks under tslab's TypeScript 5.0.4 and options", () => {
   });
   assert.deepEqual(text, [], text.join("\n"));
 });
+
+test("src/ imports folders through their index file (tslab cannot resolve a bare folder import)", () => {
+  // tslab loads the .ts files it compiled by appending ".js" to a relative import; `../hub` becomes `../hub.js`
+  // and fails at run time inside the kernel, while tsc and tsx accept it. `../hub/index` works everywhere.
+  const offenders: string[] = [];
+  for (const file of srcFiles(path.join(ROOT, "src"))) {
+    const text = fs.readFileSync(file, "utf8");
+    const re = /(?:from\s+|require\(\s*|import\(\s*)["'](\.{1,2}(?:\/[^"']*)?)["']/g;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const target = path.resolve(path.dirname(file), m[1]);
+      if (fs.existsSync(target) && fs.statSync(target).isDirectory()) offenders.push(`${path.relative(ROOT, file)}: "${m[1]}"`);
+    }
+  }
+  assert.deepEqual(offenders, [], `use "<folder>/index" instead:\n${offenders.join("\n")}`);
+});
+
+test("a notebook cell importing every src module compiles with tslab's own converter", () => {
+  // Catches what only tslab's pipeline hits, e.g. its declaration emit crashing on a module that pairs a
+  // namespace import with a top-level call statement.
+  process.chdir(ROOT); // tslab compiles relative to the working directory, like the kernel (kernel/launch.js)
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { createConverter } = require("tslab/dist/converter") as {
+    createConverter(): { convert(prev: string, src: string): { diagnostics: Array<{ messageText: string; start: number }> }; close(): void };
+  };
+  const conv = createConverter();
+  try {
+    const files = srcFiles(path.join(ROOT, "src"));
+    const cell =
+      'import { tf } from "./src/backend/tf";\n' +
+      files.map((f, i) => `import * as m${i} from "./${path.relative(ROOT, f).replace(/\\/g, "/").replace(/\.ts$/, "")}";`).join("\n") +
+      "\nconst probe: tf.Tensor = tf.scalar(1);";
+    const out = conv.convert("", cell);
+    assert.deepEqual(out.diagnostics.map((d) => d.messageText), []);
+  } finally {
+    conv.close();
+  }
+});
