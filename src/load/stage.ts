@@ -4,7 +4,7 @@ import type { RunConfig } from "../config";
 import { loadLoadStage, LoadedSplits, saveLoadStage } from "../artifacts/datasetStages";
 import type { StageManifest } from "../artifacts/stage";
 import { sampleBalanced } from "./dataset";
-import { loadImdb } from "./imdb";
+import { loadImdb, LoadImdbOptions } from "./imdb";
 
 export interface LoadStageResult extends LoadedSplits {
   manifest: StageManifest;
@@ -12,9 +12,13 @@ export interface LoadStageResult extends LoadedSplits {
   fullRows: { train: number; test: number };
 }
 
-/** Loads IMDb as `cfg` says (source, sample, synthetic fallback) and writes runDir/01-load. */
-export async function runLoadStage(cfg: RunConfig): Promise<LoadStageResult> {
+/**
+ * Loads IMDb as `cfg` says (source, sample, synthetic fallback) and writes runDir/01-load. `loadOptions` go to
+ * loadImdb as they are (e.g. `expectedRows: null` for a small local copy).
+ */
+export async function runLoadStage(cfg: RunConfig, loadOptions: LoadImdbOptions = {}): Promise<LoadStageResult> {
   const data = await loadImdb({
+    ...loadOptions,
     dataDir: cfg.dataDir,
     synthetic: cfg.allowSyntheticData ? "fallback" : "never",
     syntheticOptions: cfg.sample ? { trainSize: cfg.sample.train, testSize: cfg.sample.test, seed: cfg.seed } : undefined,
