@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { sha256File } from "../artifacts/hash";
-import { blobOf, DEFAULT_REVISION, hubCacheDir, HubError, hubDownload, isOfflineEnv, removeCachedFile, tryLoadFromCache } from "../hub";
+import { blobOf, DEFAULT_REVISION, hubCacheDir, HubError, hubDownload, isOfflineEnv, removeCachedFile, tryLoadFromCache } from "../hub/index";
 import { Dataset, IMDB_LABEL_NAMES } from "./dataset";
 import { ParquetFileError, readLabelledTextParquet } from "./parquet";
 import { syntheticImdb, SyntheticImdbOptions } from "./synthetic";
