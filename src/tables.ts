@@ -4,15 +4,16 @@
 import * as dfd from "danfojs-node";
 import { escapeHtml, inNotebook, showHtml } from "./notebookDisplay";
 
-export type Row = Record<string, unknown>;
+/** One table row: any plain object (its own enumerable keys are the columns). */
+export type Row = object;
 export type DataFrame = InstanceType<typeof dfd.DataFrame>;
 
 /** A danfojs DataFrame from rows of objects (all rows should share keys). */
-export function toDataFrame(rows: Row[]): DataFrame {
+export function toDataFrame(rows: readonly Row[]): DataFrame {
   if (rows.length === 0) throw new Error("toDataFrame: no rows to show");
   const columns = Object.keys(rows[0]);
   const data: Record<string, unknown[]> = {};
-  for (const c of columns) data[c] = rows.map((r) => normalise(r[c]));
+  for (const c of columns) data[c] = rows.map((r) => normalise((r as Record<string, unknown>)[c]));
   return new dfd.DataFrame(data as any);
 }
 
@@ -44,8 +45,8 @@ export interface ShowTableOptions {
 }
 
 /** Renders a DataFrame (or rows) as an HTML table in a notebook; prints it as text elsewhere. */
-export function showTable(data: DataFrame | Row[], opts: ShowTableOptions = {}): void {
-  const df = Array.isArray(data) ? toDataFrame(data) : data;
+export function showTable(data: DataFrame | readonly Row[], opts: ShowTableOptions = {}): void {
+  const df = Array.isArray(data) ? toDataFrame(data) : (data as DataFrame);
   const maxRows = opts.maxRows ?? 50;
   const digits = opts.digits ?? 4;
   const maxChars = opts.maxChars ?? 200;
