@@ -13,4 +13,28 @@ if (i >= 0 && process.argv[i + 1]) process.argv[i + 1] = path.resolve(process.ar
 process.env.BERT_IMDB_ROOT = root;
 process.env.BERT_IMDB_NOTEBOOK_DIR = process.env.BERT_IMDB_NOTEBOOK_DIR || process.cwd();
 process.chdir(root);
+serializeZmqSends();
 require("tslab/dist/main.js").main();
+
+/**
+ * zeromq 6 rejects a send on a socket whose previous send has not finished ("Socket is busy writing", EBUSY),
+ * and tslab does not wait between sends: when a cell updates a display (a progress bar, a live plot) while the
+ * kernel also publishes a status message, the kernel process dies. Queue each socket's sends instead.
+ */
+function serializeZmqSends() {
+  const zmq = require("zeromq");
+  const chains = new WeakMap();
+  // Socket.prototype.send is read-only; an own property on each subclass prototype shadows it.
+  for (const Cls of [zmq.Publisher, zmq.Router, zmq.Reply, zmq.Dealer]) {
+    const send = Cls.prototype.send;
+    if (send.__bertImdbSerialized) continue;
+    const serialized = function (message) {
+      const previous = chains.get(this) || Promise.resolve();
+      const next = previous.catch(() => undefined).then(() => send.call(this, message));
+      chains.set(this, next);
+      return next;
+    };
+    serialized.__bertImdbSerialized = true;
+    Object.defineProperty(Cls.prototype, "send", { value: serialized, writable: true, configurable: true });
+  }
+}

@@ -55,3 +55,12 @@ test("a dead kernel fails the run", () => {
   assert.equal(r.status, 1, r.text);
   assert.match(r.text, /kernel died/i);
 });
+
+test("a burst of display updates and prints does not break the kernel (queued zmq sends)", () => {
+  // Without kernel/launch.js's send queue, zeromq 6 rejects overlapping sends and this cell fails.
+  const r = run("burst.ipynb");
+  assert.equal(r.status, 0, r.text);
+  const nb = JSON.parse(fs.readFileSync(r.executed, "utf8"));
+  assert.match(JSON.stringify(nb.cells[0].outputs), /update 299/);
+  assert.match(JSON.stringify(nb.cells[1].outputs), /done/);
+});

@@ -44,14 +44,26 @@ function range(start: number, stop: number): number[] {
   return out;
 }
 
-let registered = false;
+let ours: TfLib.GradConfig[] | null = null;
 
-/** Registers the gradient functions above (idempotent). */
+/**
+ * Registers the gradient functions above, and registers them again if something replaced them since: a second
+ * copy of @tensorflow/tfjs (danfojs-node loads one through its "@tensorflow/tfjs-node" dependency, which
+ * package.json maps to plain tfjs) re-registers tfjs' default gradients in the shared registry when it loads.
+ * Cheap enough to call before every gradient computation.
+ */
 export function registerFastGradients(tf: Tf): true {
-  if (registered) return true;
-  registered = true;
+  if (!ours) ours = fastGradientConfigs(tf);
+  for (const g of ours) {
+    if (tf.getGradient(g.kernelName)?.gradFunc !== g.gradFunc) tf.registerGradient(g);
+  }
+  return true;
+}
 
-  tf.registerGradient({
+function fastGradientConfigs(tf: Tf): TfLib.GradConfig[] {
+  const configs: TfLib.GradConfig[] = [];
+
+  configs.push({
     kernelName: "GatherV2",
     inputsToSave: ["x", "indices"],
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: TfLib.NamedAttrMap) => {
@@ -98,7 +110,7 @@ export function registerFastGradients(tf: Tf): true {
     },
   });
 
-  tf.registerGradient({
+  configs.push({
     kernelName: "BatchMatMul",
     inputsToSave: ["a", "b"],
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: TfLib.NamedAttrMap) => {
@@ -124,5 +136,5 @@ export function registerFastGradients(tf: Tf): true {
       return { a: () => reduceToShape(tf, da(), a.shape), b: () => reduceToShape(tf, db(), b.shape) };
     },
   });
-  return true;
+  return configs;
 }
