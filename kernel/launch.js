@@ -14,6 +14,7 @@ process.env.BERT_IMDB_ROOT = root;
 process.env.BERT_IMDB_NOTEBOOK_DIR = process.env.BERT_IMDB_NOTEBOOK_DIR || process.cwd();
 process.chdir(root);
 serializeZmqSends();
+tolerateQuickSourceEdits();
 require("tslab/dist/main.js").main();
 
 /**
@@ -36,5 +37,33 @@ function serializeZmqSends() {
     };
     serialized.__bertImdbSerialized = true;
     Object.defineProperty(Cls.prototype, "send", { value: serialized, writable: true, configurable: true });
+  }
+}
+
+/**
+ * tslab watches the .ts files a notebook imported. Two edits in quick succession (saving src/ files while the
+ * kernel runs, a formatter, `git checkout`) make its watcher throw "Unexpected pending rebuildTimer" from a
+ * timer, which kills the kernel. The first notification has already scheduled the rebuild and marked both
+ * files for re-reading, so the second one can be dropped.
+ */
+function tolerateQuickSourceEdits() {
+  const ts = require("@tslab/typescript-for-tslab");
+  const guard = (cb) =>
+    function (...args) {
+      try {
+        return cb.apply(this, args);
+      } catch (err) {
+        if (err && /Unexpected pending rebuildTimer/.test(String(err.message))) return undefined;
+        throw err;
+      }
+    };
+  for (const name of ["watchFile", "watchDirectory"]) {
+    const original = ts.sys[name];
+    if (typeof original !== "function" || original.__bertImdbGuarded) continue;
+    const wrapped = function (path, callback, ...rest) {
+      return original.call(this, path, guard(callback), ...rest);
+    };
+    wrapped.__bertImdbGuarded = true;
+    ts.sys[name] = wrapped;
   }
 }
