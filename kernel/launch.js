@@ -31,7 +31,14 @@ function serializeZmqSends() {
     if (send.__bertImdbSerialized) continue;
     const serialized = function (message) {
       const previous = chains.get(this) || Promise.resolve();
-      const next = previous.catch(() => undefined).then(() => send.call(this, message));
+      // A send after the socket closed (kernel shutting down) has nobody to reach: not worth a crash.
+      const next = previous
+        .catch(() => undefined)
+        .then(() => send.call(this, message))
+        .catch((err) => {
+          if (err && err.code === "EBADF") return undefined;
+          throw err;
+        });
       chains.set(this, next);
       return next;
     };

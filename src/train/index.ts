@@ -1,0 +1,22 @@
+// Stage 7 (train): TrainingArguments, the Trainer, and the optimizer pieces it is built from.
+export { Trainer } from "./trainer";
+export type { TrainerOptions, TrainOutput, PredictionOutput, TrainerCallback } from "./trainer";
+export { TrainingArguments } from "./trainingArguments";
+export type { TrainingArgumentsInit, IntervalStrategy } from "./trainingArguments";
+export { TrainerState } from "./trainerState";
+export type { LogEntry, TrainerStateJson } from "./trainerState";
+export { AdamW } from "./adamw";
+export type { AdamWOptions, AdamWState } from "./adamw";
+export { adamwStepFused, adamwStepComposed, adamwUpdateArrays, hasFusedAdamW, registerAdamWKernels, sumOfSquaresTensor, ADAMW_KERNEL } from "./adamwKernels";
+export type { AdamWStepAttrs, AdamWHostAttrs } from "./adamwKernels";
+export { weightDecayParamGroups, decaysWeight } from "./paramGroups";
+export type { ParamGroup } from "./paramGroups";
+export { globalGradNorm, clipCoefficient, clipGradNorm } from "./gradClip";
+export { LrSchedule, linearScheduleWithWarmup } from "./lrSchedule";
+export type { LrSchedulerType, LrScheduleOptions } from "./lrSchedule";
+export { TrainStepper } from "./trainStep";
+export type { TrainBatch, TrainableModel, LossFn, StepResult } from "./trainStep";
+export { saveOptimizerState, loadOptimizerState, readOptimizerState } from "./optimizerState";
+export { writeCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, rotateCheckpoints, removeCheckpoint, checkpointDir } from "./checkpoint";
+export type { RngStateJson } from "./checkpoint";
+export { InterruptGuard } from "./interrupt";

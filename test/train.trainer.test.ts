@@ -1,0 +1,210 @@
+// Tests of the Trainer in-process on a tiny model: HF-style log history, checkpoint contents and rotation,
+// best-metric tracking, gradient accumulation, the processingClass/tokenizer options and clear errors.
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { tf } from "../src/backend/tf";
+import { BertForSequenceClassification } from "../src/model";
+import { computeMetrics } from "../src/metrics";
+import { Trainer } from "../src/train/trainer";
+import { listCheckpoints, writeCheckpoint } from "../src/train/checkpoint";
+import { readOptimizerState } from "../src/train/optimizerState";
+import { AdamW } from "../src/train/adamw";
+import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
+import { TrainerState } from "../src/train/trainerState";
+import { syntheticDataset, TINY_CONFIG } from "./trainHelpers";
+
+const quiet = { disableTqdm: true };
+function tmp(name: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `bert-imdb-trainer-${name}-`));
+}
+function silence<T>(fn: () => Promise<T>): Promise<T> {
+  const log = console.log;
+  console.log = () => undefined;
+  return fn().finally(() => (console.log = log));
+}
+
+test("train() logs, evaluates and checkpoints like HF's Trainer", async () => {
+  await tf.setBackend("cpu");
+  const out = tmp("log");
+  const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 1, numLabels: 2 });
+  const trainer = new Trainer({
+    model,
+    args: { outputDir: out, learningRate: 1e-3, numTrainEpochs: 2, perDeviceTrainBatchSize: 8, loggingSteps: 2, saveTotalLimit: 1, warmupSteps: 1, seed: 3, ...quiet },
+    trainDataset: syntheticDataset(40, 16, 1), // 5 steps per epoch
+    evalDataset: syntheticDataset(20, 16, 2),
+    computeMetrics,
+  });
+  const tensorsBefore = tf.memory().numTensors;
+  const res = await silence(() => trainer.train());
+  assert.equal(tf.memory().numTensors, tensorsBefore, "train() leaves no tensors behind");
+  assert.equal(res.globalStep, 10);
+  const nonEmbedding = model.namedParameters().reduce((n, [name, v]) => n + (/_embeddings\.weight$/.test(name) ? 0 : v.size), 0);
+  assert.equal(res.metrics.total_flos, 6 * nonEmbedding * 40 * 16 * 2, "HF's FLOs estimate: 6 × non-embedding parameters × tokens");
+  assert.equal(res.interrupted, false);
+  const h = trainer.state.logHistory;
+  const stepLogs = h.filter((e) => "loss" in e);
+  assert.deepEqual(stepLogs.map((e) => e.step), [2, 4, 6, 8, 10]);
+  for (const e of stepLogs) {
+    assert.deepEqual(Object.keys(e), ["loss", "grad_norm", "learning_rate", "epoch", "step"]);
+    // HF logs the lr the step used: linear warm-up over 1 step, then decay to 0 at step 10.
+    const k = e.step - 1;
+    const expected = k < 1 ? 0 : (1e-3 * (10 - k)) / 9;
+    assert.ok(Math.abs(e.learning_rate - expected) < 1e-15, `lr at step ${e.step}: ${e.learning_rate} vs ${expected}`);
+    assert.ok(Math.abs(e.epoch - e.step / 5) < 1e-12);
+  }
+  const evals = h.filter((e) => "eval_loss" in e);
+  assert.deepEqual(evals.map((e) => [e.epoch, e.step]), [[1, 5], [2, 10]]);
+  assert.deepEqual(Object.keys(evals[0]), ["eval_loss", "eval_accuracy", "eval_precision", "eval_recall", "eval_f1", "eval_runtime", "eval_samples_per_second", "eval_steps_per_second", "epoch", "step"]);
+  const final = h[h.length - 1];
+  assert.deepEqual(Object.keys(final), ["train_runtime", "train_samples_per_second", "train_steps_per_second", "total_flos", "train_loss", "epoch", "step"]);
+  assert.equal(final.train_loss, res.trainingLoss);
+  // saveTotalLimit 1: only the last checkpoint is left; its files are complete and consistent.
+  assert.deepEqual(listCheckpoints(out).map((c) => c.step), [10]);
+  const ck = path.join(out, "checkpoint-10");
+  const ts = JSON.parse(fs.readFileSync(path.join(ck, "trainer_state.json"), "utf8"));
+  for (const k of ["global_step", "epoch", "log_history", "best_metric", "best_model_checkpoint", "max_steps", "num_train_epochs", "train_batch_size", "logging_steps", "save_steps"]) assert.ok(k in ts, k);
+  assert.equal(ts.global_step, 10);
+  assert.equal(ts.max_steps, 10);
+  assert.equal(ts.num_train_epochs, 2);
+  assert.equal(ts.train_batch_size, 8);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(ck, "training_args.json"), "utf8")).learning_rate, 1e-3);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(ck, "scheduler.json"), "utf8")).last_epoch, 10);
+  const rng = JSON.parse(fs.readFileSync(path.join(ck, "rng_state.json"), "utf8"));
+  assert.deepEqual([rng.seed, rng.data_seed, rng.epoch, rng.batches_seen_in_epoch, rng.dropout_rng.length], [3, 3, 1, 5, 4]);
+  const opt = readOptimizerState(path.join(ck, "optimizer.safetensors"));
+  assert.equal(opt.step, 10);
+  assert.equal(opt.expAvg.size, model.namedParameters().length);
+  assert.deepEqual(opt.paramGroups.map((g) => g.weight_decay), [0.01, 0]);
+  assert.ok(fs.existsSync(path.join(ck, "model.safetensors")) && fs.existsSync(path.join(ck, "config.json")));
+  assert.ok(fs.readFileSync(path.join(out, "logs", "trainer_log.jsonl"), "utf8").trim().split("\n").length >= h.length);
+  trainer.dispose();
+  model.dispose();
+});
+
+test("metricForBestModel tracks the best checkpoint, which rotation keeps", async () => {
+  await tf.setBackend("cpu");
+  const out = tmp("best");
+  const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 2, numLabels: 2 });
+  const trainer = new Trainer({
+    model,
+    args: { outputDir: out, learningRate: 2e-3, numTrainEpochs: 4, perDeviceTrainBatchSize: 16, saveTotalLimit: 1, metricForBestModel: "eval_loss", seed: 1, ...quiet },
+    trainDataset: syntheticDataset(32, 16, 3),
+    evalDataset: syntheticDataset(16, 16, 4),
+  });
+  await silence(() => trainer.train());
+  const evals = trainer.state.logHistory.filter((e) => "eval_loss" in e);
+  const best = evals.reduce((a, b) => (b.eval_loss < a.eval_loss ? b : a));
+  assert.equal(trainer.state.bestMetric, best.eval_loss);
+  assert.equal(trainer.state.bestGlobalStep, best.step);
+  assert.equal(trainer.state.bestModelCheckpoint, path.join(out, `checkpoint-${best.step}`));
+  const left = listCheckpoints(out).map((c) => c.step);
+  assert.ok(left.includes(best.step), `best checkpoint ${best.step} kept (left: ${left})`);
+  assert.ok(left.includes(8), "the newest checkpoint is kept too");
+  assert.ok(left.length <= 2);
+  model.dispose();
+});
+
+test("gradient accumulation (2 × 4 rows) matches one batch of 8 rows", async () => {
+  await tf.setBackend("cpu");
+  const noDropout = { ...TINY_CONFIG, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 };
+  const data = syntheticDataset(32, 16, 5);
+  const run = async (batch: number, ga: number) => {
+    const model = BertForSequenceClassification.fromConfig(noDropout, { seed: 4, numLabels: 2 });
+    const trainer = new Trainer({
+      model,
+      args: { outputDir: tmp("ga"), learningRate: 1e-3, numTrainEpochs: 1, perDeviceTrainBatchSize: batch, gradientAccumulationSteps: ga, loggingSteps: 1, evalStrategy: "no", saveStrategy: "no", seed: 9, ...quiet },
+      trainDataset: data,
+    });
+    await silence(() => trainer.train());
+    const params = model.namedParameters().map(([n, v]) => [n, Float32Array.from(v.dataSync())] as const);
+    const losses = trainer.state.logHistory.filter((e) => "loss" in e).map((e) => e.loss);
+    model.dispose();
+    return { params, losses };
+  };
+  // Batch 4 and batch 8 see the same rows per step: the loader shuffles the same permutation (seed + epoch).
+  const a = await run(8, 1);
+  const b = await run(4, 2);
+  assert.equal(a.losses.length, 4);
+  assert.equal(b.losses.length, 4);
+  a.losses.forEach((l, i) => assert.ok(Math.abs(l - b.losses[i]) < 1e-5, `step ${i + 1} loss ${l} vs ${b.losses[i]}`));
+  // Attention key biases are left out: their true gradient is exactly 0 (softmax ignores a per-query constant),
+  // so Adam turns pure rounding noise (~1e-13) into ±lr steps that differ between any two summation orders.
+  let worst = 0;
+  let worstName = "";
+  a.params.forEach(([name, p], k) => {
+    if (/attention\.self\.key\.bias$/.test(name)) return;
+    let maxAbs = 0;
+    let d = 0;
+    for (let i = 0; i < p.length; i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(p[i]));
+      d = Math.max(d, Math.abs(p[i] - b.params[k][1][i]));
+    }
+    if (d / maxAbs > worst) [worst, worstName] = [d / maxAbs, name];
+  });
+  console.log(`# accumulation: worst max|diff|/max|param| = ${worst.toExponential(2)} (${worstName})`);
+  assert.ok(worst < 1e-4, `${worstName} differs by ${worst} of its max`);
+});
+
+test("processingClass is saved into checkpoints; the old `tokenizer` name warns and still works", async () => {
+  await tf.setBackend("cpu");
+  const out = tmp("tok");
+  const tokenizer = { savePretrained: (dir: string) => fs.writeFileSync(path.join(dir, "tokenizer.json"), "{}") };
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => warnings.push(a.join(" "));
+  const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 1, numLabels: 2 });
+  let trainer: Trainer;
+  try {
+    trainer = new Trainer({ model, args: { outputDir: out, maxSteps: 2, evalStrategy: "no", perDeviceTrainBatchSize: 8, ...quiet }, trainDataset: syntheticDataset(16, 16, 1), tokenizer });
+  } finally {
+    console.warn = warn;
+  }
+  assert.equal(trainer.processingClass, tokenizer);
+  assert.ok(warnings.some((w) => /processing_class/.test(w) && /processingClass/.test(w)), warnings.join("\n"));
+  await silence(() => trainer.train());
+  assert.ok(fs.existsSync(path.join(out, "checkpoint-2", "tokenizer.json")), "maxSteps reached mid-epoch saves the final step with the tokenizer");
+  model.dispose();
+});
+
+test("a checkpoint whose write fails leaves no checkpoint folder", async () => {
+  await tf.setBackend("cpu");
+  const out = tmp("fail");
+  const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 1, numLabels: 2 });
+  const broken = {
+    forward: model.forward.bind(model),
+    namedParameters: model.namedParameters.bind(model),
+    savePretrained: async (dir: string) => {
+      fs.writeFileSync(path.join(dir, "config.json"), "{");
+      throw new Error("disk full");
+    },
+  };
+  const optimizer = new AdamW(model.namedParameters(), { lr: 1e-3 });
+  await assert.rejects(
+    writeCheckpoint(path.join(out, "checkpoint-1"), {
+      model: broken, optimizer, schedule: linearScheduleWithWarmup(1e-3, 0, 1), state: new TrainerState(),
+      rngState: { seed: 0, data_seed: 0, epoch: 0, batches_seen_in_epoch: 0, dropout_rng: [1, 2, 3, 4] }, trainingArgs: {},
+    }),
+    /disk full/,
+  );
+  assert.deepEqual(fs.readdirSync(out), []);
+  optimizer.dispose();
+  model.dispose();
+});
+
+test("clear errors: no eval dataset for evalStrategy, nothing to resume, unknown options", async () => {
+  await tf.setBackend("cpu");
+  const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 1, numLabels: 2 });
+  const ds = syntheticDataset(8, 16, 1);
+  await assert.rejects(new Trainer({ model, args: { outputDir: tmp("e1"), ...quiet }, trainDataset: ds }).train(), /no evalDataset was given/);
+  const empty = tmp("e2");
+  await assert.rejects(
+    new Trainer({ model, args: { outputDir: empty, evalStrategy: "no", ...quiet }, trainDataset: ds }).train({ resumeFromCheckpoint: true }),
+    /has no complete checkpoint-<step> folder/,
+  );
+  assert.throws(() => new Trainer({ model, args: {}, trainDatset: ds } as never), /unknown option "trainDatset"/);
+  await assert.rejects(new Trainer({ model, args: { ...quiet } }).evaluate(), /needs a dataset/);
+  model.dispose();
+});
