@@ -7,7 +7,13 @@ import { BertForSequenceClassification } from "../src/model";
 import { computeMetrics } from "../src/metrics";
 import { Trainer } from "../src/train/trainer";
 import { compareWithReference, positiveScores, plotScoreHistogram, showComparisonWithReference, TUTORIAL_REFERENCE } from "../src/evaluate";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { syntheticDataset, TINY_CONFIG } from "./trainHelpers";
+
+// Evaluation writes nothing but the Trainer's log; keep it out of the working tree.
+const OUT = fs.mkdtempSync(path.join(os.tmpdir(), "evaluate-test-"));
 
 function captureLog<T>(fn: () => T): { value: T; text: string } {
   const lines: string[] = [];
@@ -27,7 +33,7 @@ test("evaluate() returns HF's keys; loss and metrics agree with predict()'s logi
   await tf.setBackend("cpu");
   const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 8, numLabels: 2 });
   const test = syntheticDataset(37, 16, 9); // 3 batches of 16, the last of 5
-  const trainer = new Trainer({ model, args: { outputDir: "unused", perDeviceEvalBatchSize: 16, disableTqdm: true }, computeMetrics });
+  const trainer = new Trainer({ model, args: { outputDir: OUT, perDeviceEvalBatchSize: 16, disableTqdm: true }, computeMetrics });
   const m = await trainer.evaluate(test);
   assert.deepEqual(Object.keys(m), ["eval_loss", "eval_accuracy", "eval_precision", "eval_recall", "eval_f1", "eval_runtime", "eval_samples_per_second", "eval_steps_per_second"]);
   const p = await trainer.predict(test);
@@ -82,8 +88,8 @@ test("dynamicPadding (batches cut to their longest row) gives the same evaluatio
   await tf.setBackend("cpu");
   const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 3, numLabels: 2 });
   const data = syntheticDataset(40, 32, 4); // rows of 4..31 tokens in 32 columns
-  const full = await new Trainer({ model, args: { outputDir: "unused", disableTqdm: true }, computeMetrics }).predict(data);
-  const cut = await new Trainer({ model, args: { outputDir: "unused", disableTqdm: true }, computeMetrics, dynamicPadding: true }).predict(data);
+  const full = await new Trainer({ model, args: { outputDir: OUT, disableTqdm: true }, computeMetrics }).predict(data);
+  const cut = await new Trainer({ model, args: { outputDir: OUT, disableTqdm: true }, computeMetrics, dynamicPadding: true }).predict(data);
   let d = 0;
   full.predictions.forEach((row, i) => row.forEach((x, j) => (d = Math.max(d, Math.abs(x - cut.predictions[i][j])))));
   assert.ok(d < 1e-5, `logits differ by ${d}`);
