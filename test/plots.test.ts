@@ -29,6 +29,7 @@ test("figure builders produce Plotly specs", () => {
   assert.equal(h.data[0].nbinsx, 20);
   assert.deepEqual(h.data[0].x, [Math.fround(0.1), Math.fround(0.2)]);
   assert.equal(h.layout.barmode, "overlay");
+  assert.ok(h.data[0].bingroup !== undefined && h.data[0].bingroup === h.data[1].bingroup, "overlaid histograms share their bins");
   assert.equal(histogramFigure([1, 2, 3]).data.length, 1);
 
   const b = barFigure(["a", "b"], [1, 2.5]);

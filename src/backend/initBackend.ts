@@ -1,14 +1,15 @@
 // Chooses and initialises the TensorFlow.js backend for this process.
-// Automatic order: @tensorflow/tfjs-node-gpu (CUDA) → the real @tensorflow/tfjs-node (TensorFlow C library)
-// → wasm (XNNPACK, SIMD) → cpu (plain JavaScript). wasm comes before cpu because it was measured faster for
-// BERT training steps here (bench/backend.ts: ≈28 against ≈0.7 GFLOP/s on matrix products; see the report),
-// and cpu remains the fallback when wasm cannot start. `BERT_IMDB_BACKEND=webgpu|tensorflow|wasm|cpu` or the
-// `name` argument forces one (an error, not a silent fallback, if it cannot start). WebGPU is only tried when
-// asked for: Dawn through the `webgpu` package, installed as navigator.gpu before the tfjs webgpu backend loads.
+// Automatic order: @tensorflow/tfjs-node-gpu on a CUDA GPU → WebGPU (Dawn) on a real GPU adapter → the native
+// TensorFlow C library on the CPU (tfjs-node, or tfjs-node-gpu without a usable GPU) → wasm (XNNPACK, SIMD) →
+// cpu (plain JavaScript). wasm comes before cpu because it was measured faster for BERT training steps here
+// (bench/backend.ts: ≈28 against ≈0.7 GFLOP/s on matrix products; see the report), and cpu remains the fallback
+// when wasm cannot start. A software WebGPU adapter (Mesa llvmpipe, SwiftShader: shaders on the CPU) is skipped
+// by the automatic choice but used when asked for. `BERT_IMDB_BACKEND=webgpu|tensorflow|wasm|cpu` or the `name`
+// argument forces one (an error, not a silent fallback, if it cannot start). WebGPU details: ./webgpu.
 import * as os from "node:os";
-import { importEsm } from "../io/esm";
 import { tf } from "./tf";
 import { guardWasmHeap } from "./wasmGuard";
+import { describeAdapter, describeWebGPUDevice, probeWebGPU, registerWebGPUBackend, registerWebGPUKernels, webgpuDeviceInfo } from "./webgpu/index";
 
 export type BackendName = "webgpu" | "tensorflow" | "wasm" | "cpu";
 
@@ -70,16 +71,51 @@ async function activate(name: BackendName): Promise<boolean> {
   return ok && tf.getBackend() === name;
 }
 
+/** Result of loading the native binding: which package, or null (reasons in `skipped`). Loaded once per process. */
+let nativeBinding: { pkg: string } | null | undefined;
+const nativeSkips: string[] = [];
+
+function loadNative(skipped: string[]): { pkg: string } | null {
+  if (nativeBinding === undefined) {
+    const gpuPkg = "@tensorflow/tfjs-node-gpu";
+    const cpuPkg = "@tensorflow/tfjs-node";
+    nativeBinding = loadNativePackage(gpuPkg, nativeSkips) ? { pkg: gpuPkg } : loadNativePackage(cpuPkg, nativeSkips) ? { pkg: cpuPkg } : null;
+  }
+  for (const reason of nativeSkips) if (!skipped.includes(reason)) skipped.push(reason);
+  return nativeBinding;
+}
+
+function tensorflowUsesGpu(): boolean {
+  return Boolean((tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice);
+}
+
+/** The native binding, CPU or GPU (asked for by name, or the automatic choice after WebGPU). */
 async function tryTensorflow(skipped: string[]): Promise<string | null> {
-  const gpu = loadNativePackage("@tensorflow/tfjs-node-gpu", skipped);
-  const native = gpu || loadNativePackage("@tensorflow/tfjs-node", skipped);
+  const native = loadNative(skipped);
   if (!native) return null;
   if (!(await activate("tensorflow"))) {
     skipped.push("tensorflow: setBackend failed");
     return null;
   }
-  const usingGpu = Boolean((tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice);
-  return usingGpu ? "GPU (CUDA) through the TensorFlow C library (tfjs-node-gpu)" : `CPU through the TensorFlow C library: ${cpuModel()}`;
+  return tensorflowUsesGpu() ? "GPU (CUDA) through the TensorFlow C library (tfjs-node-gpu)" : `CPU through the TensorFlow C library (${native.pkg}): ${cpuModel()}`;
+}
+
+/** The automatic choice's first candidate: tfjs-node-gpu, only when TensorFlow found a CUDA device. */
+async function tryTensorflowGpu(skipped: string[]): Promise<string | null> {
+  const native = loadNative(skipped);
+  if (!native) return null;
+  if (native.pkg !== "@tensorflow/tfjs-node-gpu") return null;
+  if (!(await activate("tensorflow"))) {
+    skipped.push("tensorflow (GPU): setBackend failed");
+    return null;
+  }
+  if (!tensorflowUsesGpu()) {
+    skipped.push(
+      "@tensorflow/tfjs-node-gpu: loaded, but TensorFlow found no CUDA GPU (it needs CUDA 11.2 and cuDNN 8.1 on LD_LIBRARY_PATH; see environment.md); kept as the CPU fallback",
+    );
+    return null;
+  }
+  return "GPU (CUDA) through the TensorFlow C library (tfjs-node-gpu)";
 }
 
 async function tryWasm(skipped: string[]): Promise<string | null> {
@@ -110,24 +146,21 @@ async function tryWasm(skipped: string[]): Promise<string | null> {
   return `CPU: WebAssembly${simd ? " SIMD" : ""} (XNNPACK), ${threads ? "multi-threaded" : "1 thread"}, heap ≤ 4 GiB: ${cpuModel()}`;
 }
 
-async function tryWebgpu(skipped: string[]): Promise<string | null> {
-  let description = "GPU (WebGPU through Dawn)";
+/** WebGPU through Dawn; a software adapter only when `allowSoftware` (asked for by name). */
+async function tryWebgpu(skipped: string[], allowSoftware = true): Promise<string | null> {
+  let description: string;
   try {
-    const { create, globals } = await importEsm<{ create(flags: string[]): unknown; globals: Record<string, unknown> }>("webgpu");
-    const g = globalThis as unknown as { navigator?: Record<string, unknown> };
-    Object.assign(globalThis, globals);
-    const gpu = create([]) as { requestAdapter(): Promise<{ info?: Record<string, string> } | null> };
-    if (!g.navigator) g.navigator = {};
-    Object.defineProperty(g.navigator, "gpu", { value: gpu, configurable: true, writable: true });
-    const adapter = await gpu.requestAdapter();
+    const adapter = await probeWebGPU();
     if (!adapter) {
-      skipped.push("webgpu: Dawn found no GPU adapter");
+      skipped.push("webgpu: Dawn found no GPU adapter (no Vulkan/Metal/D3D12 driver)");
       return null;
     }
-    const info = adapter.info ?? {};
-    const words = [info.vendor, info.architecture, info.device, info.description].filter((w) => w);
-    if (words.length) description = `GPU (WebGPU through Dawn): ${words.join(" ")}`;
-    require("@tensorflow/tfjs-backend-webgpu");
+    description = describeWebGPUDevice(adapter);
+    if (adapter.software && !allowSoftware) {
+      skipped.push(`webgpu: only a software adapter (${describeAdapter(adapter)}: shaders on the CPU, slower than wasm); ${BACKEND_ENV}=webgpu uses it anyway`);
+      return null;
+    }
+    registerWebGPUBackend(() => registerWebGPUKernels());
   } catch (err) {
     skipped.push(`webgpu: ${errText(err)}`);
     return null;
@@ -141,7 +174,8 @@ async function tryWebgpu(skipped: string[]): Promise<string | null> {
     skipped.push(`webgpu: ${errText(err)}`);
     return null;
   }
-  return description;
+  const dev = webgpuDeviceInfo();
+  return dev ? describeWebGPUDevice(dev.adapter) : description;
 }
 
 async function tryCpu(skipped: string[]): Promise<string | null> {
@@ -153,7 +187,7 @@ async function tryCpu(skipped: string[]): Promise<string | null> {
 }
 
 const TRY: Record<BackendName, (skipped: string[]) => Promise<string | null>> = {
-  webgpu: tryWebgpu,
+  webgpu: (skipped) => tryWebgpu(skipped, true),
   tensorflow: tryTensorflow,
   wasm: tryWasm,
   cpu: tryCpu,
@@ -167,7 +201,8 @@ function parseName(name: string, source: string): BackendName {
 
 /**
  * Initialises the backend: `name` if given, else BERT_IMDB_BACKEND, else the automatic order
- * tensorflow (tfjs-node-gpu, then real tfjs-node) → wasm → cpu. Prints one line saying which (unless quiet).
+ * tfjs-node-gpu on CUDA → WebGPU on a real GPU → native TensorFlow on the CPU → wasm → cpu.
+ * Prints one line saying which (unless quiet), with the GPU's name for the GPU backends.
  * Calling it again returns the same choice unless a different backend is asked for.
  */
 export async function initBackend(name?: BackendName | "auto", opts: { quiet?: boolean } = {}): Promise<BackendInfo> {
@@ -188,15 +223,16 @@ export async function initBackend(name?: BackendName | "auto", opts: { quiet?: b
     }
     info = { backend: requested, device, reason: `asked for by ${name ? "initBackend()" : BACKEND_ENV}`, skipped };
   } else {
-    for (const candidate of ["tensorflow", "wasm", "cpu"] as BackendName[]) {
-      const device = await TRY[candidate](skipped);
+    const order: Array<[BackendName, (skipped: string[]) => Promise<string | null>, string]> = [
+      ["tensorflow", tryTensorflowGpu, "tfjs-node-gpu found a CUDA GPU"],
+      ["webgpu", (sk) => tryWebgpu(sk, false), "a GPU adapter was found (WebGPU through Dawn)"],
+      ["tensorflow", tryTensorflow, "native TensorFlow binding found (no GPU)"],
+      ["wasm", tryWasm, "no GPU and no native TensorFlow binding; wasm measured fastest of the JavaScript backends for BERT steps"],
+      ["cpu", tryCpu, "no GPU, no native TensorFlow binding, and wasm could not start"],
+    ];
+    for (const [candidate, attempt, reason] of order) {
+      const device = await attempt(skipped);
       if (device) {
-        const reason =
-          candidate === "tensorflow"
-            ? "native TensorFlow binding found"
-            : candidate === "wasm"
-              ? "no native TensorFlow binding; wasm measured fastest of the JavaScript backends for BERT steps"
-              : "no native TensorFlow binding and wasm could not start";
         info = { backend: candidate, device, reason, skipped };
         break;
       }

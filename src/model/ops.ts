@@ -3,6 +3,7 @@
 // All activations are rank 2 ([tokens, features]); weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backend/tf";
 import { matMulFast } from "../backend/matmul";
+import { hasFusedLayerNorm, layerNormFused } from "../backend/webgpu/index";
 import { Rng } from "../random";
 
 type T = tf.Tensor;
@@ -37,6 +38,7 @@ const layerNormOps = new Map<number, (x: T, g: T, b: T) => T>();
 
 /** LayerNorm over the last axis (biased variance, as torch.nn.LayerNorm), x [n, h], gamma/beta [h]. */
 export function layerNorm(x: T, gamma: T, beta: T, eps: number): T {
+  if (hasFusedLayerNorm()) return layerNormFused(x, gamma, beta, eps);
   let op = layerNormOps.get(eps);
   if (!op) {
     op = tf.customGrad((...args: Arg[]) => {

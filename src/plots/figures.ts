@@ -128,6 +128,8 @@ export function histogramFigure(values: ArrayLike<number> | NamedValues[], o: Hi
       name: s.name,
       x: Array.from(s.values),
       ...(o.nbins ? { nbinsx: o.nbins } : {}),
+      // Overlaid traces would otherwise each get their own bin width, and bar heights could not be compared.
+      ...(several ? { bingroup: "histogram" } : {}),
       ...(o.histnorm ? { histnorm: o.histnorm } : {}),
       ...(several && (o.barmode ?? "overlay") === "overlay" ? { opacity: 0.6 } : {}),
     })),

@@ -3,6 +3,7 @@
 // (see adamwKernels.ts); tf-op updates with tensor moments elsewhere. The moments move between the two
 // storages when the backend changes. State (m, v, step) can be exported for checkpoints and loaded back.
 import { tf } from "../backend/tf";
+import { adamwStepOnDevice, hasDeviceAdamW } from "../backend/webgpu/index";
 import { adamwStepComposed, adamwStepFused, AdamWStepAttrs, hasFusedAdamW, registerAdamWKernels } from "./adamwKernels";
 import { ParamGroup, weightDecayParamGroups } from "./paramGroups";
 
@@ -117,12 +118,22 @@ export class AdamW {
       step: this.stepCount,
       gradScale: opts.gradScale ?? 1,
     };
-    const fused = hasFusedAdamW();
+    // webgpu: the fused kernel with the moments kept on the GPU as tensors; cpu/wasm: the fused kernel with the
+    // moments in host memory; elsewhere: the update composed of tf ops.
+    const onDevice = hasDeviceAdamW();
+    const fused = !onDevice && hasFusedAdamW();
     for (const slot of this.slots) {
       const g = grads.get(slot.name);
       if (!g) continue;
       const attrs = { ...base, weightDecay: slot.weightDecay };
-      if (fused) {
+      if (onDevice) {
+        const t = toTensors(slot);
+        const [p, m, v] = adamwStepOnDevice(slot.variable, g, t.m, t.v, attrs);
+        slot.variable.assign(p);
+        p.dispose();
+        tf.dispose([t.m, t.v]);
+        slot.tensors = { m: tf.keep(m), v: tf.keep(v) };
+      } else if (fused) {
         const { m, v } = toHost(slot);
         const p = adamwStepFused(slot.variable, g, { ...attrs, expAvg: m, expAvgSq: v });
         slot.variable.assign(p);

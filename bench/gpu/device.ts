@@ -1,0 +1,549 @@
+// The GPU device run: one program, bundled with esbuild into .device-carry/gpu.cjs (scripts/gpu/pack.sh), that a
+// GPU host without Node or network runs from the project root. Parts (each with its own time budget and
+// try/catch, results printed and written after every part to $OUT/gpu-results.json when OUT is set):
+//   init    WebGPU through Dawn: adapter, limits, features, flags
+//   golden  tiny-bert goldens on webgpu (forward, gradients, five AdamW steps in both optimizer forms) and
+//           the fused kernels against their JavaScript references
+//   bert    bert-base (random init from assets/bert-base-uncased/config.json, 2 labels) through the project's
+//           train step (forward + backward, clipping, AdamW, lr schedule) at batch 16 × 128: warm-up, then
+//           steady-state samples/s for each optimizer form (src/train's AdamW as it is; the tf-op fallback;
+//           moments on the GPU), a sweep of dispatches per submit, and eval samples/s over 2,000 test reviews
+//   quick   the quick preset's stages 5-8 on webgpu from the carried tokenized splits: the small random-init
+//           BERT, Trainer.train with the preset's arguments, evaluation on the test split (HF-style metrics)
+// Usage (GPU host): source .device-carry/setup.sh && XDG_RUNTIME_DIR=/tmp /tmp/node .device-carry/gpu.cjs [options]
+// Here (lavapipe): node --import tsx bench/gpu/device.ts --data .device-carry/data --bert-config small ...
+// Options: --data DIR (default .device-carry/data)  --parts init,golden,bert,quick
+//   --bert-config base|small  --bert-batch 16  --bert-seq 128  --bert-warmup 2  --bert-steps 8
+//   --bert-optimizers device,project,composed  --submit-sweep 15,64,256 (steps each: --sweep-steps 3; "" = none)
+//   --eval-rows 2000  --eval-batch 16  --quick-epochs (preset: 3)  --quick-max-steps N  --quick-eval-rows N
+//   --quick-adamw project|composed  --budget-golden 60  --budget-bert 180  --budget-quick 120 (seconds)
+//   --max-seconds 330 (the whole run; parts end early to stay within it)
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { initBackend } from "../../src/backend/initBackend";
+import { tf } from "../../src/backend/tf";
+import { dawnLoadedFrom, resetWebGPUStats, webgpuDeviceInfo, webgpuStats } from "../../src/backend/webgpu";
+import { loadInt32Array } from "../../src/artifacts/binary";
+import type { RunConfig } from "../../src/config";
+import { predictionLoop } from "../../src/evaluate/predictionLoop";
+import type { LabeledDataset } from "../../src/evaluate/dataset";
+import { writeJsonAtomic } from "../../src/io/atomic";
+import { computeMetrics } from "../../src/metrics";
+import { BertForSequenceClassification, computeLoss } from "../../src/model";
+import type { BertConfigJson } from "../../src/model/config";
+import { runModelStage } from "../../src/model/stage";
+import { loadEncoded } from "../../src/tokenize/encodedStore";
+import { AdamW } from "../../src/train/adamw";
+import { ADAMW_KERNEL } from "../../src/train/adamwKernels";
+import { linearScheduleWithWarmup } from "../../src/train/lrSchedule";
+import { Trainer } from "../../src/train/trainer";
+import { TrainStepper } from "../../src/train/trainStep";
+import { layerNorm } from "../../src/model/ops";
+import { hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused } from "../../src/backend/webgpu";
+import { checkAdamWKernel, checkFiveSteps, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, DeviceMomentsAdamW, withoutWebGPUKernels } from "../../test/webgpuGolden";
+
+// ---------------------------------------------------------------- arguments
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
+}
+function intArg(name: string, def: number): number {
+  const v = Number(arg(name, String(def)));
+  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a non-negative integer, got ${arg(name, "")}`);
+  return v;
+}
+function listArg(name: string, def: string): string[] {
+  return arg(name, def).split(",").map((s) => s.trim()).filter((s) => s);
+}
+
+const ARGS = {
+  data: path.resolve(arg("data", path.join(".device-carry", "data"))),
+  parts: listArg("parts", "init,golden,bert,quick"),
+  bertConfig: arg("bert-config", "base"),
+  bertBatch: intArg("bert-batch", 16),
+  bertSeq: intArg("bert-seq", 128),
+  bertWarmup: intArg("bert-warmup", 2),
+  bertSteps: intArg("bert-steps", 8),
+  bertOptimizers: listArg("bert-optimizers", "device,project,composed"),
+  submitSweep: listArg("submit-sweep", "15,64,256").map(Number),
+  sweepSteps: intArg("sweep-steps", 3),
+  evalRows: intArg("eval-rows", 2000),
+  evalBatch: intArg("eval-batch", 16),
+  quickEpochs: arg("quick-epochs", ""),
+  quickMaxSteps: intArg("quick-max-steps", 0),
+  quickEvalRows: intArg("quick-eval-rows", 0),
+  quickAdamw: arg("quick-adamw", "project"),
+  budget: { golden: intArg("budget-golden", 60), bert: intArg("budget-bert", 180), quick: intArg("budget-quick", 120) },
+  /** Whole run: every part stops in time for the results to be written before this. */
+  maxSeconds: intArg("max-seconds", 330),
+};
+const RUN_START = performance.now();
+const RUN_DEADLINE = RUN_START + ARGS.maxSeconds * 1000 - 15_000;
+
+// ---------------------------------------------------------------- results
+
+const results: Record<string, unknown> & { parts: Record<string, unknown> } = {
+  startedAt: new Date().toISOString(),
+  argv: process.argv.slice(2),
+  args: ARGS,
+  node: process.version,
+  tfjs: tf.version.tfjs,
+  host: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "", memGiB: Math.round(os.totalmem() / 1024 ** 3) },
+  parts: {},
+};
+
+function save(): void {
+  const out = process.env.OUT;
+  if (!out) return;
+  try {
+    fs.mkdirSync(out, { recursive: true });
+    writeJsonAtomic(path.join(out, "gpu-results.json"), results);
+  } catch (err) {
+    console.error(`could not write $OUT/gpu-results.json: ${(err as Error).message}`);
+  }
+}
+
+function log(line: string): void {
+  console.log(line);
+}
+
+const mib = (b: number) => Math.round((b / 1024 ** 2) * 10) / 10;
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Peak GPU memory as tfjs's buffer manager sees it (bytes in use, bytes allocated incl. its free pool). */
+const gpuPeak = { inUse: 0, allocated: 0 };
+function sampleMemory(): { gpuInUseMiB: number; gpuAllocatedMiB: number; rssMiB: number } {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number };
+  gpuPeak.inUse = Math.max(gpuPeak.inUse, m.numBytesInGPU ?? 0);
+  gpuPeak.allocated = Math.max(gpuPeak.allocated, m.numBytesAllocatedInGPU ?? 0);
+  return { gpuInUseMiB: mib(m.numBytesInGPU ?? 0), gpuAllocatedMiB: mib(m.numBytesAllocatedInGPU ?? 0), rssMiB: mib(process.memoryUsage().rss) };
+}
+
+async function part(name: string, budgetS: number, fn: (deadline: number, record: Record<string, unknown>) => Promise<void>): Promise<void> {
+  if (!ARGS.parts.includes(name)) return;
+  const record: Record<string, unknown> = { ok: false, budgetSeconds: budgetS };
+  results.parts[name] = record;
+  if (RUN_DEADLINE - performance.now() < 20_000) {
+    record.error = `not run: less than 20 s left of --max-seconds ${ARGS.maxSeconds}`;
+    log(`\n==== ${name}: ${record.error}`);
+    save();
+    return;
+  }
+  const t0 = performance.now();
+  log(`\n==== ${name} (budget ${budgetS} s) ====`);
+  try {
+    await fn(Math.min(t0 + budgetS * 1000, RUN_DEADLINE), record);
+    record.ok = !record.failed;
+  } catch (err) {
+    record.ok = false;
+    record.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    log(`${name} FAILED: ${record.error}`);
+  } finally {
+    record.seconds = round((performance.now() - t0) / 1000, 1);
+    log(`---- ${name}: ${record.ok ? "done" : "FAILED"} in ${record.seconds} s`);
+    save();
+  }
+}
+
+function check(record: Record<string, unknown>, r: CheckResult): void {
+  const checks = (record.checks ??= []) as CheckResult[];
+  checks.push(r);
+  if (!r.pass) record.failed = true;
+  log(`${r.pass ? "PASS" : "FAIL"}  ${r.name}: ${r.detail}`);
+  save();
+}
+
+async function guarded(record: Record<string, unknown>, name: string, deadline: number, fn: () => CheckResult | Promise<CheckResult>): Promise<void> {
+  if (performance.now() > deadline) {
+    check(record, { name, pass: false, detail: "not run: the part's time budget was used up", figures: {} });
+    return;
+  }
+  try {
+    check(record, await fn());
+  } catch (err) {
+    check(record, { name, pass: false, detail: `threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, figures: {} });
+  }
+}
+
+// ---------------------------------------------------------------- data
+
+function loadLabeled(dir: string, name: string, maxRows = 0): LabeledDataset {
+  const enc = loadEncoded(dir, name);
+  const labels = loadInt32Array(path.join(dir, `${name}.labels.bin`)).data;
+  const rows = maxRows > 0 ? Math.min(maxRows, enc.rows) : enc.rows;
+  if (rows === enc.rows) return { ...enc, labels };
+  const n = rows * enc.maxLength;
+  return {
+    inputIds: enc.inputIds.slice(0, n),
+    attentionMask: enc.attentionMask.slice(0, n),
+    tokenTypeIds: enc.tokenTypeIds.slice(0, n),
+    rows,
+    maxLength: enc.maxLength,
+    labels: labels.slice(0, rows),
+  };
+}
+
+function batchOf(ds: LabeledDataset, start: number, batch: number, seq: number) {
+  const ids = new Int32Array(batch * seq);
+  const mask = new Int32Array(batch * seq);
+  const labels = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    const r = (start + b) % ds.rows;
+    for (let s = 0; s < seq; s++) {
+      const from = r * ds.maxLength + Math.min(s, ds.maxLength - 1);
+      ids[b * seq + s] = s < ds.maxLength ? ds.inputIds[from] : 0;
+      mask[b * seq + s] = s < ds.maxLength ? ds.attentionMask[from] : 0;
+    }
+    labels[b] = Number(ds.labels[r]);
+  }
+  return {
+    inputIds: tf.tensor2d(ids, [batch, seq], "int32"),
+    attentionMask: tf.tensor2d(mask, [batch, seq], "int32"),
+    tokenTypeIds: tf.zeros([batch, seq], "int32") as tf.Tensor2D,
+    labels: tf.tensor1d(labels, "int32"),
+  };
+}
+
+// ---------------------------------------------------------------- parts
+
+async function partInit(_deadline: number, record: Record<string, unknown>): Promise<void> {
+  const info = await initBackend("webgpu");
+  const dev = webgpuDeviceInfo();
+  Object.assign(record, { backend: info.backend, device: info.device, dawn: dawnLoadedFrom(), adapter: dev?.adapter, requestedLimits: dev?.requestedLimits, requestedFeatures: dev?.requestedFeatures });
+  Object.assign(record, { flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: tf.env().get("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE"), WEBGPU_CPU_FORWARD: tf.env().get("WEBGPU_CPU_FORWARD") } });
+  log(`adapter: ${JSON.stringify(dev?.adapter)}`);
+  // A first product, checked against the exact result.
+  const t0 = performance.now();
+  const got = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])).dataSync());
+  if (Array.from(got).join() !== "19,22,43,50") throw new Error(`a 2×2 product gave ${Array.from(got).join()}`);
+  record.firstProductMs = round(performance.now() - t0, 1);
+  if (dev?.adapter.software) log("NOTE: a software adapter — figures below are CPU speeds, not a GPU's");
+}
+
+async function partGolden(deadline: number, record: Record<string, unknown>): Promise<void> {
+  const dir = path.join(ARGS.data, "golden", "tiny-bert");
+  if (!fs.existsSync(path.join(dir, "golden.safetensors"))) throw new Error(`no golden data in ${dir} (run scripts/gpu/pack.sh)`);
+  await guarded(record, "AdamW kernel", deadline, () => checkAdamWKernel());
+  await guarded(record, "sum-of-squares kernel", deadline, () => checkSumOfSquaresKernel());
+  await guarded(record, "LayerNorm kernel", deadline, () => checkLayerNormKernel());
+  await guarded(record, "forward", deadline, () => checkForward(dir));
+  await guarded(record, "gradients", deadline, () => checkGradients(dir));
+  await guarded(record, "five steps (device moments)", deadline, () => checkFiveSteps(dir, "device"));
+  await guarded(record, "five steps (src/train AdamW)", deadline, () => checkFiveSteps(dir, "project"));
+}
+
+type OptimizerForm = "device" | "project" | "composed";
+
+/** src/train's AdamW uses the tf-op fallback while the webgpu AdamW kernel is unregistered. */
+function withoutFusedAdamW<T>(fn: () => T): T {
+  const kernel = tf.getKernel(ADAMW_KERNEL, "webgpu");
+  if (kernel) tf.unregisterKernel(ADAMW_KERNEL, "webgpu");
+  try {
+    return fn();
+  } finally {
+    if (kernel) tf.registerKernel(kernel);
+  }
+}
+
+function bertConfig(): BertConfigJson {
+  const base = JSON.parse(fs.readFileSync(path.join("assets", "bert-base-uncased", "config.json"), "utf8")) as BertConfigJson;
+  if (ARGS.bertConfig === "base") return base;
+  if (ARGS.bertConfig === "small") return { ...base, hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 512 };
+  throw new Error(`--bert-config must be base or small, got ${ARGS.bertConfig}`);
+}
+
+async function partBert(deadline: number, record: Record<string, unknown>): Promise<void> {
+  const evalSet = loadLabeled(ARGS.data, "eval2000", ARGS.evalRows);
+  const B = ARGS.bertBatch;
+  const S = ARGS.bertSeq;
+  let t0 = performance.now();
+  const model = BertForSequenceClassification.fromConfig(bertConfig(), { numLabels: 2, seed: 42 });
+  record.model = { config: ARGS.bertConfig, parameters: model.numParameters(), initSeconds: round((performance.now() - t0) / 1000, 2) };
+  log(`model: ${ARGS.bertConfig}, ${model.numParameters().toLocaleString("en-US")} parameters (random init in ${(record.model as { initSeconds: number }).initSeconds} s); batch ${B} × ${S}`);
+  const runs: Record<string, unknown>[] = [];
+  record.train = runs;
+  let cursor = 0;
+  const stepOnce = (stepper: TrainStepper) => {
+    const batch = batchOf(evalSet, cursor, B, S);
+    cursor += B;
+    try {
+      return stepper.step([batch], [cursor]);
+    } finally {
+      tf.dispose(Object.values(batch));
+    }
+  };
+  try {
+    for (const form of ARGS.bertOptimizers as OptimizerForm[]) {
+      if (!["device", "project", "composed"].includes(form)) throw new Error(`--bert-optimizers: unknown form ${form} (device, project, composed)`);
+      if (performance.now() > deadline) {
+        runs.push({ optimizer: form, skipped: "time budget used up" });
+        continue;
+      }
+      const run: Record<string, unknown> = { optimizer: form };
+      runs.push(run);
+      const params = model.namedParameters();
+      const opts = { lr: 2e-5, weightDecay: 0.01 };
+      const opt = form === "device" ? new DeviceMomentsAdamW(params, opts) : new AdamW(params, opts);
+      const stepper = new TrainStepper(model, opt as unknown as AdamW, linearScheduleWithWarmup(2e-5, 0, 10_000), computeLoss, 1.0);
+      const exec = <T>(fn: () => T): T => (form === "composed" ? withoutFusedAdamW(fn) : fn());
+      try {
+        t0 = performance.now();
+        const warm: number[] = [];
+        for (let i = 0; i < ARGS.bertWarmup; i++) {
+          const s0 = performance.now();
+          exec(() => stepOnce(stepper));
+          warm.push(round((performance.now() - s0) / 1000));
+        }
+        run.warmupSeconds = warm;
+        resetWebGPUStats();
+        const times: number[] = [];
+        let fb = 0;
+        let optS = 0;
+        let last = { loss: NaN, gradNorm: NaN };
+        const mStart = performance.now();
+        for (let i = 0; i < ARGS.bertSteps && performance.now() < deadline; i++) {
+          const s0 = performance.now();
+          const r = exec(() => stepOnce(stepper));
+          times.push((performance.now() - s0) / 1000);
+          fb += r.forwardBackwardSeconds;
+          optS += r.optimizerSeconds;
+          last = { loss: r.loss, gradNorm: r.gradNorm };
+          Object.assign(run, { memory: sampleMemory() });
+        }
+        const total = (performance.now() - mStart) / 1000;
+        const n = times.length;
+        const st = webgpuStats();
+        Object.assign(run, {
+          steps: n,
+          samplesPerSecond: n ? round((n * B) / total, 2) : null,
+          secondsPerStep: n ? round(total / n) : null,
+          stepSeconds: times.map((x) => round(x)),
+          forwardBackwardSecondsPerStep: n ? round(fb / n) : null,
+          optimizerSecondsPerStep: n ? round(optS / n) : null,
+          perStep: n ? { dispatches: Math.round(st.dispatches / n), submits: Math.round(st.submits / n), syncReads: Math.round(st.syncReads / n), syncReadMs: round(st.syncReadMs / n, 1) } : null,
+          lastLoss: last.loss,
+          lastGradNorm: last.gradNorm,
+        });
+        log(
+          `train [${form}]: ${run.samplesPerSecond} samples/s (${run.secondsPerStep} s/step over ${n} steps; fwd+bwd ${run.forwardBackwardSecondsPerStep} s, ` +
+            `optimizer ${run.optimizerSecondsPerStep} s; warm-up ${warm.join(", ")} s); per step ${JSON.stringify(run.perStep)}; memory ${JSON.stringify(run.memory)}`,
+        );
+      } catch (err) {
+        run.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        record.failed = true;
+        log(`train [${form}] FAILED: ${run.error}`);
+      } finally {
+        opt.dispose();
+        save();
+      }
+    }
+
+    // Dispatches per queue submit: tfjs reads the flag at every dispatch, so it can change between steps.
+    const sweep: Record<string, unknown>[] = [];
+    record.submitSweep = sweep;
+    if (ARGS.submitSweep.length && ARGS.sweepSteps > 0) {
+      const opt = new DeviceMomentsAdamW(model.namedParameters(), { lr: 2e-5, weightDecay: 0.01 });
+      const stepper = new TrainStepper(model, opt as unknown as AdamW, linearScheduleWithWarmup(2e-5, 0, 10_000), computeLoss, 1.0);
+      const saved = tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE");
+      try {
+        stepOnce(stepper); // moments allocated, pipelines compiled
+        for (const size of ARGS.submitSweep) {
+          if (performance.now() > deadline) break;
+          tf.env().set("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE", size);
+          const s0 = performance.now();
+          let n = 0;
+          for (; n < ARGS.sweepSteps && performance.now() < deadline; n++) stepOnce(stepper);
+          const sec = (performance.now() - s0) / 1000;
+          sweep.push({ submitBatchSize: size, steps: n, secondsPerStep: round(sec / n), samplesPerSecond: round((n * B) / sec, 2) });
+          log(`submit batch ${size}: ${round(sec / n)} s/step (${n} steps)`);
+        }
+      } catch (err) {
+        record.failed = true;
+        sweep.push({ error: err instanceof Error ? err.message : String(err) });
+      } finally {
+        tf.env().set("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE", saved);
+        opt.dispose();
+        save();
+      }
+    }
+
+    // LayerNorm forward + backward at the model's activation size, composed (src/model/ops) against fused.
+    if (performance.now() < deadline && hasFusedLayerNorm()) {
+      const h = model.config.hiddenSize;
+      const x = tf.randomNormal([B * S, h], 0, 1, "float32", 1);
+      const g = tf.ones([h]);
+      const b = tf.zeros([h]);
+      const w = tf.randomNormal([B * S, h], 0, 1, "float32", 2);
+      const micro: Record<string, unknown> = { shape: [B * S, h] };
+      try {
+        for (const [name, fn] of [["composed", layerNorm], ["fused", layerNormFused]] as const) {
+          const f = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(fn(xi, gi, bi, 1e-12), w)) as tf.Scalar;
+          const once = () => tf.tidy(() => tf.addN(tf.grads(f)([x, g, b]).map((t) => tf.sum(t))).dataSync()[0]);
+          const timed = () => {
+            once();
+            resetWebGPUStats();
+            const iters = 10;
+            const s0 = performance.now();
+            for (let i = 0; i < iters; i++) once();
+            const st = webgpuStats();
+            return { msPerForwardBackward: round((performance.now() - s0) / iters, 2), dispatches: Math.round(st.dispatches / iters) };
+          };
+          // src/model's layerNorm with the kernels unregistered: its composed ops even if it calls the fused op.
+          micro[name] = name === "composed" ? withoutWebGPUKernels([LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL], timed) : timed();
+        }
+        log(`LayerNorm forward+backward ${JSON.stringify(micro)}`);
+      } finally {
+        tf.dispose([x, g, b, w]);
+      }
+      record.layerNorm = micro;
+    }
+
+    // Evaluation throughput: the project's prediction loop (eval mode, per-batch loss, logits read back), on as
+    // many of the 2,000 reviews as the remaining budget allows (estimated from one timed batch).
+    if (deadline - performance.now() > 15_000) {
+      const one = loadLabeled(ARGS.data, "eval2000", ARGS.evalBatch);
+      await predictionLoop(model, one, computeLoss, { batchSize: ARGS.evalBatch, progress: false });
+      const timed = await predictionLoop(model, one, computeLoss, { batchSize: ARGS.evalBatch, progress: false });
+      const perRow = timed.runtimeSeconds / timed.numSamples;
+      const affordable = Math.floor((0.8 * (deadline - performance.now())) / 1000 / perRow / ARGS.evalBatch) * ARGS.evalBatch;
+      const rows = Math.min(evalSet.rows, affordable);
+      // No time for more than the timed batch: report that one.
+      const r = rows <= timed.numSamples ? timed : await predictionLoop(model, rows < evalSet.rows ? loadLabeled(ARGS.data, "eval2000", rows) : evalSet, computeLoss, { batchSize: ARGS.evalBatch, progress: false });
+      record.eval = { rows: r.numSamples, batchSize: ARGS.evalBatch, seconds: round(r.runtimeSeconds, 2), samplesPerSecond: round(r.numSamples / r.runtimeSeconds, 1), loss: r.loss, memory: sampleMemory() };
+      log(`eval: ${JSON.stringify(record.eval)}`);
+    } else record.eval = { skipped: "time budget used up" };
+    record.peakGpuMiB = { inUse: mib(gpuPeak.inUse), allocated: mib(gpuPeak.allocated) };
+    record.peakRssMiB = mib(process.resourceUsage().maxRSS * 1024);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function partQuick(deadline: number, record: Record<string, unknown>): Promise<void> {
+  const dir = path.join(ARGS.data, "quick");
+  const preset = JSON.parse(fs.readFileSync(path.join(dir, "preset.json"), "utf8")) as Omit<RunConfig, "runDir">;
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "bert-imdb-quick-gpu-"));
+  const cfg: RunConfig = { ...preset, runDir, pipelineSentences: [] } as RunConfig;
+  const evalRows = ARGS.quickEvalRows;
+  const train = loadLabeled(dir, "train");
+  const validation = loadLabeled(dir, "validation", evalRows);
+  const test = loadLabeled(dir, "test", evalRows);
+  record.rows = { train: train.rows, validation: validation.rows, test: test.rows };
+  resetWebGPUStats();
+  const t0 = performance.now();
+  const { model } = await runModelStage(cfg); // stage 05: the small random-init BERT
+  record.model = { parameters: model.numParameters(), smallModel: cfg.smallModel };
+  const epochs = ARGS.quickEpochs ? Number(ARGS.quickEpochs) : cfg.numTrainEpochs;
+  const args = {
+    outputDir: path.join(runDir, "07-train"),
+    learningRate: cfg.learningRate,
+    perDeviceTrainBatchSize: cfg.perDeviceTrainBatchSize,
+    perDeviceEvalBatchSize: cfg.perDeviceEvalBatchSize,
+    numTrainEpochs: epochs,
+    weightDecay: cfg.weightDecay,
+    warmupSteps: cfg.warmupSteps,
+    loggingSteps: cfg.loggingSteps,
+    seed: cfg.seed,
+    evalStrategy: "epoch" as const,
+    saveStrategy: "epoch" as const,
+    saveTotalLimit: 1,
+    disableTqdm: true,
+    ...(ARGS.quickMaxSteps > 0 ? { maxSteps: ARGS.quickMaxSteps } : {}),
+  };
+  record.trainingArguments = args;
+  let stopRequested = false;
+  const trainer = new Trainer({
+    model,
+    args,
+    trainDataset: train,
+    evalDataset: validation,
+    computeMetrics: computeMetrics as unknown as (p: unknown) => Record<string, number>,
+    callbacks: [
+      {
+        onStepEnd: () => {
+          // Over budget: stop as an interrupt does (after this step, with a checkpoint), keeping the metrics.
+          if (!stopRequested && performance.now() > deadline - 30_000) {
+            stopRequested = true;
+            process.emit("SIGINT");
+          }
+        },
+      },
+    ],
+  });
+  const run = async () => {
+    const out = await trainer.train();
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const testMetrics = await trainer.evaluate(test, "test");
+    return { out, trainSeconds, testMetrics };
+  };
+  try {
+    const { out, trainSeconds, testMetrics } = ARGS.quickAdamw === "composed" ? await withoutFusedAdamWAsync(run) : await run();
+    const evals = trainer.state.logHistory.filter((e) => typeof e.eval_loss === "number");
+    Object.assign(record, {
+      adamw: ARGS.quickAdamw,
+      globalStep: out.globalStep,
+      interrupted: out.interrupted,
+      trainMetrics: out.metrics,
+      evalPerEpoch: evals,
+      testMetrics,
+      stagesSeconds: round(trainSeconds, 1),
+      memory: sampleMemory(),
+      webgpuCounters: webgpuStats(),
+    });
+    log(`quick: ${out.globalStep} steps${out.interrupted ? " (stopped at the time budget)" : ""}; train ${JSON.stringify(out.metrics)}`);
+    for (const e of evals) log(`  epoch ${e.epoch}: ${JSON.stringify(e)}`);
+    log(`  test: ${JSON.stringify(testMetrics)}`);
+  } finally {
+    trainer.dispose();
+    model.dispose();
+    fs.rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+async function withoutFusedAdamWAsync<T>(fn: () => Promise<T>): Promise<T> {
+  const kernel = tf.getKernel(ADAMW_KERNEL, "webgpu");
+  if (kernel) tf.unregisterKernel(ADAMW_KERNEL, "webgpu");
+  try {
+    return await fn();
+  } finally {
+    if (kernel) tf.registerKernel(kernel);
+  }
+}
+
+async function main(): Promise<void> {
+  process.env.BERT_IMDB_ROOT ??= process.cwd();
+  // A stuck GPU read fails the part instead of eating the whole device call.
+  process.env.BERT_IMDB_WEBGPU_READ_TIMEOUT_S ??= "120";
+  if (!fs.existsSync(path.join(process.cwd(), "assets", "bert-base-uncased", "config.json"))) {
+    throw new Error(`run this from the project root (no assets/bert-base-uncased/config.json in ${process.cwd()})`);
+  }
+  log(`bert-imdb-ts GPU device run: ${JSON.stringify(ARGS)}`);
+  const t0 = performance.now();
+  await part("init", 120, partInit);
+  if (tf.getBackend() !== "webgpu") {
+    log("WebGPU did not start: the other parts are skipped");
+    results.finishedAt = new Date().toISOString();
+    save();
+    process.exitCode = 1;
+    return;
+  }
+  await part("golden", ARGS.budget.golden, partGolden);
+  await part("bert", ARGS.budget.bert, partBert);
+  await part("quick", ARGS.budget.quick, partQuick);
+  results.totalSeconds = round((performance.now() - t0) / 1000, 1);
+  results.peakGpuMiB = { inUse: mib(gpuPeak.inUse), allocated: mib(gpuPeak.allocated) };
+  results.finishedAt = new Date().toISOString();
+  save();
+  const summary = Object.entries(results.parts).map(([k, v]) => `${k}: ${(v as { ok: boolean }).ok ? "ok" : "FAILED"}`);
+  log(`\n==== summary: ${summary.join(", ")}; total ${results.totalSeconds} s${process.env.OUT ? `; results in ${path.join(process.env.OUT, "gpu-results.json")}` : ""}`);
+  if (Object.values(results.parts).some((v) => !(v as { ok: boolean }).ok)) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  results.fatal = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  save();
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds .device-carry/ for a GPU host without Node and without network (see ../shared/device/README.md):
+#   node.xz, dawn.node.xz, gl/*.deb, setup.sh   from ../shared/device/pack.sh (skipped when already there;
+#                                               FRESH=1 rebuilds them)
+#   gpu.cjs                                     bench/gpu/device.ts bundled with esbuild (no native addons inside)
+#   data/                                       goldens + pre-tokenized reviews (scripts/gpu/makeData.ts)
+# then checks that the carry plus the git working tree stay under the 64 MiB the device call takes, and prints
+# the command to run there. Usage (from anywhere): scripts/gpu/pack.sh   (or: npm run gpu:pack)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+dest=.device-carry
+shared=${BERT_IMDB_SHARED:-$root/../shared}
+
+if [ "${FRESH:-0}" = 1 ] || [ ! -f "$dest/node.xz" ] || [ ! -f "$dest/dawn.node.xz" ] || [ ! -f "$dest/setup.sh" ]; then
+  "$shared/device/pack.sh" "$dest"
+else
+  echo "reusing $dest/{node.xz,dawn.node.xz,gl,setup.sh} (FRESH=1 rebuilds them)"
+fi
+
+# Lazily loaded notebook-only modules (tslab pulls in TypeScript, plotly is 10 MB) stay out of the bundle:
+# their loaders already fall back when they are missing.
+npx esbuild bench/gpu/device.ts --bundle --platform=node --format=cjs --main-fields=module,main \
+  --external:tslab --external:esbuild --external:plotly.js-dist --external:zeromq \
+  --outfile="$dest/gpu.cjs" --log-level=warning
+
+node --import tsx scripts/gpu/makeData.ts "$dest/data"
+
+carry=$(du -cb "$dest" | tail -1 | cut -f1)
+tree=$( (git ls-files -z; git ls-files -z --others --exclude-standard) | xargs -0 du -cb 2>/dev/null | awk '/\ttotal$/ {s += $1} END {print s + 0}')
+total=$((carry + tree))
+printf 'carry %.1f MiB + working tree %.1f MiB = %.1f MiB (limit 64 MiB, aim ≤ 60)\n' \
+  "$(echo "$carry / 1048576" | bc -l)" "$(echo "$tree / 1048576" | bc -l)" "$(echo "$total / 1048576" | bc -l)"
+if [ "$total" -gt $((60 * 1048576)) ]; then
+  echo "too large for the device call: trim $dest/data or the bundle" >&2
+  exit 1
+fi
+cat <<'EOF'
+device command (run tool: carry [".device-carry"], timeout_s 400; results in $OUT/gpu-results.json):
+  source .device-carry/setup.sh && XDG_RUNTIME_DIR=/tmp /tmp/node .device-carry/gpu.cjs
+EOF

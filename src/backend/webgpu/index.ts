@@ -1,0 +1,12 @@
+// WebGPU for TensorFlow.js in Node, through Dawn: backend registration (synchronous reads, raised device limits,
+// flags), adapter description, and the project's fused kernels (AdamW, sum of squares, LayerNorm).
+export { registerWebGPUBackend, webgpuStats, resetWebGPUStats, webgpuDeviceInfo, DEFAULT_SUBMIT_BATCH_SIZE, SUBMIT_BATCH_ENV, READ_TIMEOUT_ENV } from "./backend";
+export type { WebGPUStats, WebGPUDeviceInfo } from "./backend";
+export { loadDawn, dawnNodePath, dawnLoadedFrom, DAWN_FLAGS_ENV } from "./dawn";
+export { probeWebGPU } from "./probe";
+export { describeAdapter, describeWebGPUDevice, isSoftwareAdapter, summarizeAdapter } from "./adapter";
+export type { AdapterSummary } from "./adapter";
+export { registerWebGPUKernels, FUSED_KERNELS_ENV } from "./kernels";
+export { adamwStepOnDevice, hasDeviceAdamW, registerWebGPUAdamW } from "./adamw";
+export { registerWebGPUSumOfSquares } from "./sumOfSquares";
+export { layerNormFused, hasFusedLayerNorm, registerWebGPULayerNorm, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from "./layerNorm";

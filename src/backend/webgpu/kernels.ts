@@ -1,0 +1,18 @@
+// The project's own WebGPU kernels, registered when the webgpu backend is created: the fused AdamW update and
+// the sum of squares of the gradient norm (src/train picks both up by kernel name), and a fused LayerNorm with
+// its gradient (used where a model calls layerNormFused).
+// BERT_IMDB_WEBGPU_FUSED=0 leaves them out (tfjs-op fallbacks run instead), to compare or to rule them out.
+import { registerWebGPUAdamW } from "./adamw";
+import { registerWebGPULayerNorm } from "./layerNorm";
+import { registerWebGPUSumOfSquares } from "./sumOfSquares";
+
+export const FUSED_KERNELS_ENV = "BERT_IMDB_WEBGPU_FUSED";
+
+/** Registers the project's WebGPU kernels unless BERT_IMDB_WEBGPU_FUSED=0 (idempotent). Returns their names. */
+export function registerWebGPUKernels(): string[] {
+  if (process.env[FUSED_KERNELS_ENV] === "0") return [];
+  registerWebGPUAdamW();
+  registerWebGPUSumOfSquares();
+  registerWebGPULayerNorm();
+  return ["AdamW (3 dispatches per parameter)", "sum of squares (2 dispatches per tensor)", "LayerNorm (1 dispatch forward, 5 backward)"];
+}

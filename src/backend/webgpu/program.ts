@@ -1,0 +1,48 @@
+// The shape of a custom compute program for tfjs-backend-webgpu (4.22) and of the backend calls that run one.
+// tfjs builds the WGSL around getUserCode(): a uniform block (NAN, INFINITY, each input's and the output's shape
+// and strides, `size` when asked for, then `uniforms`), the output as binding 0 (`result`, read_write) and the
+// inputs as read-only bindings named after variableNames. One program writes one output.
+
+export type TensorInfoLike = { dataId: object; shape: number[]; dtype: string };
+
+export interface WebGPUProgramLike {
+  variableNames: string[];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[]; y?: number[]; z?: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+  /** Adds uniforms.size = number of output elements / outputComponent. */
+  size?: boolean;
+  /** Extra uniform fields, e.g. "beta : f32, gradScale : f32,". */
+  uniforms?: string;
+  outputComponent?: number;
+  variableComponents?: number[];
+  getUserCode(): string;
+}
+
+export type UniformData = Array<{ type: "float32" | "int32" | "uint32"; data: number[] }>;
+
+/** The members of tfjs's WebGPUBackend a kernel uses. */
+export interface WebGPUKernelBackend {
+  runWebGPUProgram(program: WebGPUProgramLike, inputs: TensorInfoLike[], outputDtype: string, uniforms?: UniformData, output?: TensorInfoLike): TensorInfoLike;
+  makeTensorInfo(shape: number[], dtype: string, values?: Float32Array | Int32Array): TensorInfoLike;
+  disposeData(dataId: object, force?: boolean): boolean;
+  readSync(dataId: object): unknown;
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** The same data seen as a flat vector (as tfjs's Reshape does: shares the buffer, no copy). */
+export function flat(t: TensorInfoLike): TensorInfoLike {
+  return { dataId: t.dataId, shape: [sizeOf(t.shape)], dtype: t.dtype };
+}
+
+/** Workgroups for a flat elementwise program over n elements, `component` per invocation. */
+export function flatDispatch(n: number, workgroupSize: number, component: number): [number, number, number] {
+  return [Math.max(1, Math.ceil(n / (workgroupSize * component))), 1, 1];
+}

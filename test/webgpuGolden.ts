@@ -1,0 +1,379 @@
+// The golden checks of the GPU work, shared by test/webgpu.test.ts and the device kit (bench/gpu/device.ts):
+// tiny-bert's batch0 forward and gradients against transformers, five golden optimizer steps through the
+// project's TrainStepper, and the WebGPU kernels against their JavaScript references. Each check returns
+// its figures and whether they are within the GPU tolerance; the callers assert or print.
+// Also DeviceMomentsAdamW: AdamW with HF's groups whose moments stay on the GPU (the fused webgpu kernel's
+// tensor form) — what src/train's AdamW should do on webgpu; TrainStepper accepts it in place of AdamW.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { tf } from "../src/backend/tf";
+import { adamwStepOnDevice, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused } from "../src/backend/webgpu";
+import { BertForSequenceClassification, computeLoss } from "../src/model";
+import { layerNorm } from "../src/model/ops";
+import { LoadedTensor, readSafetensors } from "../src/safetensors";
+import { AdamW } from "../src/train/adamw";
+import { ADAMW_KERNEL, adamwUpdateArrays, AdamWStepAttrs, SUM_OF_SQUARES_KERNEL } from "../src/train/adamwKernels";
+import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
+import { weightDecayParamGroups } from "../src/train/paramGroups";
+import { TrainStepper } from "../src/train/trainStep";
+
+/** Tolerance of GPU results against the golden (max abs diff, or relative to a tensor's max |value|). */
+export const GPU_TOL = 1e-4;
+
+export interface CheckResult {
+  name: string;
+  pass: boolean;
+  /** One line of figures. */
+  detail: string;
+  figures: Record<string, number>;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+function exp(x: number): string {
+  return x.toExponential(2);
+}
+
+class Golden {
+  readonly tensors: Map<string, LoadedTensor>;
+  constructor(readonly dir: string) {
+    this.tensors = readSafetensors(path.join(dir, "golden.safetensors"));
+  }
+  get(k: string): LoadedTensor {
+    const v = this.tensors.get(k);
+    if (!v) throw new Error(`golden.safetensors has no ${k}`);
+    return v;
+  }
+  tensor(k: string): tf.Tensor {
+    const t = this.get(k);
+    return tf.tensor(t.data, t.shape, t.data instanceof Float32Array ? "float32" : "int32");
+  }
+  json<T>(): T {
+    return JSON.parse(fs.readFileSync(path.join(this.dir, "golden.json"), "utf8")) as T;
+  }
+}
+
+const goldens = new Map<string, Golden>();
+function golden(dir: string): Golden {
+  let g = goldens.get(dir);
+  if (!g) goldens.set(dir, (g = new Golden(dir)));
+  return g;
+}
+
+/** batch0 logits and every hidden state of tiny-bert against transformers. `dir`: golden/tiny-bert. */
+export async function checkForward(dir: string): Promise<CheckResult> {
+  const G = golden(dir);
+  const model = await BertForSequenceClassification.fromPretrained(path.join(dir, "model"), { quiet: true });
+  try {
+    const before = tf.memory().numTensors;
+    const d = tf.tidy(() => {
+      const out = model.forward({ inputIds: G.tensor("batch0.input_ids"), attentionMask: G.tensor("batch0.attention_mask") }, { outputHiddenStates: true });
+      return {
+        logits: maxAbsDiff(out.logits.dataSync(), G.get("batch0.logits").data),
+        hidden: (out.hiddenStates ?? []).map((h, i) => maxAbsDiff(h.dataSync(), G.get(`batch0.hidden_states.${i}`).data)),
+      };
+    });
+    const leaked = tf.memory().numTensors - before;
+    const worst = Math.max(d.logits, ...d.hidden);
+    return {
+      name: "forward batch0 (logits, hidden states)",
+      pass: worst <= GPU_TOL && d.hidden.length === 3 && leaked === 0,
+      detail: `max abs diff: logits ${exp(d.logits)}, hidden states ${d.hidden.map(exp).join(", ")}${leaked ? `; ${leaked} tensors leaked` : ""} (tolerance ${GPU_TOL})`,
+      figures: { logits: d.logits, worstHidden: Math.max(...d.hidden), leaked },
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Loss and every parameter gradient of batch0 against the golden (max abs diff / max |golden|). */
+export async function checkGradients(dir: string): Promise<CheckResult> {
+  const G = golden(dir);
+  const goldenLoss = G.json<{ loss_batch0: number }>().loss_batch0;
+  const model = await BertForSequenceClassification.fromPretrained(path.join(dir, "model"), { quiet: true });
+  try {
+    const named = model.namedParameters();
+    const grads = new Map<string, Float32Array>();
+    let loss = NaN;
+    tf.tidy(() => {
+      const labels = G.tensor("batch0.labels");
+      const r = tf.variableGrads(
+        () => computeLoss(model.forward({ inputIds: G.tensor("batch0.input_ids"), attentionMask: G.tensor("batch0.attention_mask") }).logits, labels),
+        named.map(([, v]) => v),
+      );
+      for (const [name, v] of named) grads.set(name, r.grads[v.name].dataSync() as Float32Array);
+      loss = r.value.dataSync()[0];
+    });
+    let worst = 0;
+    let worstName = "";
+    let missing = 0;
+    for (const [name, ours] of grads) {
+      const gold = G.tensors.get(`grad.${name}`);
+      if (!gold) {
+        missing++;
+        continue;
+      }
+      const scale = maxAbs(gold.data);
+      // The key biases' gradient is exactly 0 (softmax is shift-invariant): compare absolutely there.
+      const rel = scale <= 1e-9 ? maxAbs(ours) : maxAbsDiff(ours, gold.data) / scale;
+      if (rel > worst) {
+        worst = rel;
+        worstName = name;
+      }
+    }
+    const dLoss = Math.abs(loss - goldenLoss);
+    return {
+      name: "loss and gradients of batch0",
+      pass: dLoss <= GPU_TOL && worst <= GPU_TOL && missing === 0 && grads.size > 0,
+      detail: `loss ${loss} (golden ${goldenLoss}, diff ${exp(dLoss)}); worst gradient max|diff|/max|golden| ${exp(worst)} (${worstName}) over ${grads.size} tensors (tolerance ${GPU_TOL})`,
+      figures: { lossDiff: dLoss, worstGradRel: worst, tensors: grads.size },
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** What TrainStepper needs of an optimizer (AdamW's public step). */
+interface StepOptimizer {
+  step(grads: ReadonlyMap<string, tf.Tensor>, opts?: { lr?: number; gradScale?: number }): void;
+  dispose(): void;
+}
+
+/**
+ * AdamW (torch semantics, HF's two parameter groups) with its moments as GPU tensors, updated by the webgpu
+ * fused kernel in its tensor form: one kernel call (three dispatches) per parameter, nothing copied to the host.
+ */
+export class DeviceMomentsAdamW implements StepOptimizer {
+  stepCount = 0;
+  private readonly slots: Array<{ name: string; variable: tf.Variable; weightDecay: number; m: tf.Tensor | null; v: tf.Tensor | null }>;
+
+  constructor(params: ReadonlyArray<[string, tf.Variable]>, private readonly opts: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }) {
+    const decayOf = new Map<string, number>();
+    for (const g of weightDecayParamGroups(params.map(([n]) => n), opts.weightDecay ?? 0)) for (const n of g.params) decayOf.set(n, g.weightDecay);
+    this.slots = params.map(([name, variable]) => ({ name, variable, weightDecay: decayOf.get(name) ?? 0, m: null, v: null }));
+  }
+
+  step(grads: ReadonlyMap<string, tf.Tensor>, o: { lr?: number; gradScale?: number } = {}): void {
+    this.stepCount += 1;
+    for (const s of this.slots) {
+      const g = grads.get(s.name);
+      if (!g) continue;
+      const attrs: AdamWStepAttrs = {
+        lr: o.lr ?? this.opts.lr,
+        beta1: this.opts.beta1 ?? 0.9,
+        beta2: this.opts.beta2 ?? 0.999,
+        eps: this.opts.eps ?? 1e-8,
+        weightDecay: s.weightDecay,
+        step: this.stepCount,
+        gradScale: o.gradScale ?? 1,
+      };
+      const m = s.m ?? tf.zerosLike(s.variable);
+      const v = s.v ?? tf.zerosLike(s.variable);
+      const [p2, m2, v2] = adamwStepOnDevice(s.variable, g, m, v, attrs);
+      s.variable.assign(p2);
+      tf.dispose([p2, m, v]);
+      s.m = tf.keep(m2);
+      s.v = tf.keep(v2);
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.slots) tf.dispose([s.m, s.v].filter((t): t is tf.Tensor => t !== null));
+  }
+}
+
+export type OptimizerKind = "project" | "device";
+
+interface GoldenTrain {
+  lr: number;
+  weight_decay: number;
+  max_grad_norm: number;
+  n_steps: number;
+  optimizer_defaults: { betas: [number, number]; eps: number };
+  steps: Array<{ step: number; loss: number; grad_norm_before_clip: number; lr: number }>;
+}
+
+/**
+ * Five golden optimizer steps (HF's recipe) through TrainStepper from tiny-bert/model: losses, grad norms and
+ * lrs against golden.json, every parameter against after.* (max|diff| / max|after|). `optimizer`: "project" =
+ * src/train's AdamW as it is; "device" = DeviceMomentsAdamW.
+ */
+export async function checkFiveSteps(dir: string, optimizer: OptimizerKind): Promise<CheckResult> {
+  const G = golden(dir);
+  const gj = G.json<GoldenTrain>();
+  const model = await BertForSequenceClassification.fromPretrained(path.join(dir, "model"), { quiet: true });
+  const opts = { lr: gj.lr, weightDecay: gj.weight_decay, beta1: gj.optimizer_defaults.betas[0], beta2: gj.optimizer_defaults.betas[1], eps: gj.optimizer_defaults.eps };
+  const opt: StepOptimizer = optimizer === "device" ? new DeviceMomentsAdamW(model.namedParameters(), opts) : new AdamW(model.namedParameters(), opts);
+  try {
+    const stepper = new TrainStepper(model, opt as unknown as AdamW, linearScheduleWithWarmup(gj.lr, 0, gj.n_steps), computeLoss, gj.max_grad_norm);
+    let worstLoss = 0;
+    let worstNorm = 0;
+    let worstLr = 0;
+    for (const s of gj.steps) {
+      const ids = G.tensor(`step${s.step}.input_ids`);
+      const batch = { inputIds: ids, attentionMask: G.tensor(`step${s.step}.attention_mask`), tokenTypeIds: tf.zerosLike(ids), labels: G.tensor(`step${s.step}.labels`) };
+      const r = stepper.step([batch], [0]);
+      tf.dispose(Object.values(batch));
+      worstLoss = Math.max(worstLoss, Math.abs(r.loss - s.loss) / Math.abs(s.loss));
+      worstNorm = Math.max(worstNorm, Math.abs(r.gradNorm - s.grad_norm_before_clip) / s.grad_norm_before_clip);
+      worstLr = Math.max(worstLr, Math.abs(r.learningRate - s.lr));
+    }
+    let worst = 0;
+    let worstName = "";
+    for (const [name, v] of model.namedParameters()) {
+      const after = G.get(`after.${name}`);
+      const rel = maxAbsDiff(v.dataSync(), after.data) / maxAbs(after.data);
+      if (rel > worst) {
+        worst = rel;
+        worstName = name;
+      }
+    }
+    return {
+      name: `five golden AdamW steps (${optimizer === "device" ? "moments on the GPU" : "src/train AdamW"})`,
+      pass: worstLoss <= GPU_TOL && worstNorm <= GPU_TOL && worstLr <= 1e-12 && worst <= GPU_TOL,
+      detail:
+        `worst relative diffs: loss ${exp(worstLoss)}, grad norm ${exp(worstNorm)}, lr abs ${exp(worstLr)}; ` +
+        `parameters after 5 steps max|diff|/max|after| ${exp(worst)} (${worstName}) (tolerance ${GPU_TOL})`,
+      figures: { worstLoss, worstNorm, worstLr, worstParamRel: worst },
+    };
+  } finally {
+    opt.dispose();
+    model.dispose();
+  }
+}
+
+function randomArray(n: number, seed: number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = (((s >>> 0) / 4294967296) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+/**
+ * The backend's ADAMW_KERNEL against adamwUpdateArrays (float64 arithmetic), in both calling forms, on sizes
+ * with and without vec4 loads, with clipping scale and weight decay. Relative to each tensor's max |value|.
+ */
+export function checkAdamWKernel(): CheckResult {
+  const attrs: AdamWStepAttrs = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: 3, gradScale: 0.37 };
+  let worst = 0;
+  const cases: Array<[number[], string]> = [[[4, 8], "vec4"], [[3, 7], "scalar"], [[30522, 4], "large vec4"], [[2], "tiny"]];
+  const rows: string[] = [];
+  for (const form of ["device", "host"] as const) {
+    for (const [shape, label] of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const p = randomArray(n, 1 + n, 0.5);
+      const g = randomArray(n, 2 + n, 0.1);
+      const m = randomArray(n, 3 + n, 0.01);
+      const v = randomArray(n, 4 + n, 1e-4).map(Math.abs);
+      const [rp, rm, rv] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+      adamwUpdateArrays(p, g, m, v, rp, rm, rv, attrs);
+      let got: [Float32Array, Float32Array, Float32Array];
+      const pt = tf.tensor(p, shape);
+      const gt = tf.tensor(g, shape);
+      if (form === "device") {
+        const mt = tf.tensor(m, shape);
+        const vt = tf.tensor(v, shape);
+        const out = tf.engine().runKernel(ADAMW_KERNEL, { param: pt, grad: gt, expAvg: mt, expAvgSq: vt }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+        if (!Array.isArray(out) || out.length !== 3) throw new Error("the tensor form of the AdamW kernel must return [param, expAvg, expAvgSq]");
+        out.forEach((t) => {
+          if (t.shape.join() !== shape.join()) throw new Error(`AdamW kernel output shape [${t.shape}] ≠ [${shape}]`);
+        });
+        got = [out[0].dataSync() as Float32Array, out[1].dataSync() as Float32Array, out[2].dataSync() as Float32Array];
+        tf.dispose([mt, vt, ...out]);
+      } else {
+        const hm = Float32Array.from(m);
+        const hv = Float32Array.from(v);
+        const out = tf.engine().runKernel(ADAMW_KERNEL, { param: pt, grad: gt }, { ...attrs, expAvg: hm, expAvgSq: hv } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        got = [out.dataSync() as Float32Array, hm, hv];
+        out.dispose();
+      }
+      tf.dispose([pt, gt]);
+      const d = [maxAbsDiff(got[0], rp) / maxAbs(rp), maxAbsDiff(got[1], rm) / maxAbs(rm), maxAbsDiff(got[2], rv) / maxAbs(rv)];
+      worst = Math.max(worst, ...d);
+      rows.push(`${form} ${label}: ${d.map(exp).join("/")}`);
+    }
+  }
+  const tol = 1e-6;
+  return {
+    name: "AdamW kernel vs JavaScript reference",
+    pass: worst <= tol,
+    detail: `param/m/v max|diff|/max|ref|: ${rows.join("; ")} (tolerance ${tol})`,
+    figures: { worst },
+  };
+}
+
+/** The backend's SUM_OF_SQUARES_KERNEL against a float64 sum, one- and two-pass sizes. */
+export function checkSumOfSquaresKernel(): CheckResult {
+  let worst = 0;
+  const rows: string[] = [];
+  for (const n of [1, 3, 4, 1001, 2048 * 9 + 4, 300_001, 1_000_000]) {
+    const x = randomArray(n, 7 + n, 0.3);
+    let ref = 0;
+    for (let i = 0; i < n; i++) ref += x[i] * x[i];
+    const t = tf.tensor1d(x);
+    const out = tf.engine().runKernel(SUM_OF_SQUARES_KERNEL, { x: t }) as tf.Tensor;
+    const got = out.dataSync()[0];
+    if (out.rank !== 0) throw new Error(`sum of squares must be a scalar, got shape [${out.shape}]`);
+    tf.dispose([t, out]);
+    const rel = Math.abs(got - ref) / ref;
+    worst = Math.max(worst, rel);
+    rows.push(`${n}: ${exp(rel)}`);
+  }
+  const tol = 1e-5;
+  return { name: "sum-of-squares kernel vs float64", pass: worst <= tol, detail: `relative error by size: ${rows.join(", ")} (tolerance ${tol})`, figures: { worst } };
+}
+
+/** Runs `fn` with the given webgpu kernels unregistered (so code that checks for them takes its fallback). */
+export function withoutWebGPUKernels<T>(names: string[], fn: () => T): T {
+  const saved = names.map((n) => tf.getKernel(n, "webgpu")).filter((k): k is tf.KernelConfig => k != null);
+  for (const k of saved) tf.unregisterKernel(k.kernelName, "webgpu");
+  try {
+    return fn();
+  } finally {
+    for (const k of saved) tf.registerKernel(k);
+  }
+}
+
+/**
+ * The fused LayerNorm (forward, and gradients of x, gamma and beta through tf.grads) against src/model's
+ * layerNorm with the fused kernels unregistered (its composed ops, even where the model calls the fused op),
+ * on the same backend, for row widths below, at and above the workgroup size.
+ */
+export function checkLayerNormKernel(): CheckResult {
+  let worst = 0;
+  const rows: string[] = [];
+  for (const [n, h] of [[8, 32], [5, 50], [300, 768], [3, 1000]]) {
+    const run = (fn: typeof layerNorm): Float32Array[] =>
+      tf.tidy(() => {
+        const x = tf.tensor2d(randomArray(n * h, 11 + n, 2), [n, h]);
+        const g = tf.tensor1d(randomArray(h, 12 + h, 1));
+        const b = tf.tensor1d(randomArray(h, 13 + h, 0.5));
+        const w = tf.tensor2d(randomArray(n * h, 14 + n, 1), [n, h]);
+        const f = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(fn(xi, gi, bi, 1e-12), w)) as tf.Scalar;
+        return [fn(x, g, b, 1e-12).dataSync() as Float32Array, ...tf.grads(f)([x, g, b]).map((t) => t.dataSync() as Float32Array)];
+      });
+    const fused = run(layerNormFused);
+    const plain = withoutWebGPUKernels([LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL], () => run(layerNorm));
+    const d = fused.map((a, i) => maxAbsDiff(a, plain[i]) / Math.max(maxAbs(plain[i]), 1e-30));
+    worst = Math.max(worst, ...d);
+    rows.push(`[${n}, ${h}]: y ${exp(d[0])}, dx ${exp(d[1])}, dgamma ${exp(d[2])}, dbeta ${exp(d[3])}`);
+  }
+  const tol = 1e-5;
+  return { name: "fused LayerNorm vs composed (forward, gradients)", pass: worst <= tol, detail: `max|diff|/max|composed|: ${rows.join("; ")} (tolerance ${tol})`, figures: { worst } };
+}
