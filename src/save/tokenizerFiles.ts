@@ -6,13 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic";
 
-export const BERT_SPECIAL_TOKENS = {
-  unk_token: "[UNK]",
-  sep_token: "[SEP]",
-  pad_token: "[PAD]",
-  cls_token: "[CLS]",
-  mask_token: "[MASK]",
-} as const;
+import { BERT_SPECIAL_TOKENS } from "../tokenize/bertTokenizerFast";
+
+export { BERT_SPECIAL_TOKENS };
 
 interface TokenizerJson {
   normalizer?: { type?: string; lowercase?: boolean; strip_accents?: boolean | null; handle_chinese_chars?: boolean } | null;

@@ -71,14 +71,15 @@ interface AddedTokenJson {
   special?: boolean;
 }
 
-const SPECIAL_TOKEN_DEFAULTS = {
+/** BERT's special tokens, as special_tokens_map.json names them. */
+export const BERT_SPECIAL_TOKENS = {
   unk_token: "[UNK]",
   sep_token: "[SEP]",
   pad_token: "[PAD]",
   cls_token: "[CLS]",
   mask_token: "[MASK]",
 } as const;
-type SpecialTokenKey = keyof typeof SPECIAL_TOKEN_DEFAULTS;
+type SpecialTokenKey = keyof typeof BERT_SPECIAL_TOKENS;
 
 /** HF writes model_max_length = 1e30 ("VERY_LARGE_INTEGER") when a tokenizer declares none. */
 const UNSET_MAX_LENGTH = 1e12;
@@ -108,7 +109,7 @@ function tokenName(config: Json, key: SpecialTokenKey): string {
   const v = config[key];
   if (typeof v === "string") return v;
   if (v && typeof v === "object" && typeof (v as Json).content === "string") return (v as Json).content as string;
-  return SPECIAL_TOKEN_DEFAULTS[key];
+  return BERT_SPECIAL_TOKENS[key];
 }
 
 function checkMaxLength(maxLength: unknown, modelMaxLength: number, what: string): number {
