@@ -1,6 +1,6 @@
 // The webgpu backend (Dawn) against the goldens, within the GPU tolerance (1e-4): tiny-bert's forward and
 // gradients, five golden optimizer steps through TrainStepper (src/train's AdamW, and with the moments on the
-// GPU), the fused WebGPU kernels (AdamW, sum of squares, LayerNorm) against their references, the project's
+// GPU), the fused WebGPU kernels (AdamW, sum of squares, LayerNorm, GELU, dropout masks) against their references, the project's
 // custom gradients (gather via ScatterNd, batched matMul) and synchronous reads.
 // Runs on any WebGPU adapter, software ones included (Mesa's lavapipe on a CPU-only machine: Debian bookworm's
 // mesa-vulkan-drivers from bookworm-backports). Without an adapter it skips with the reason, unless
@@ -11,7 +11,7 @@ import { initBackend } from "../src/backend/initBackend";
 import { tf } from "../src/backend/tf";
 import { probeWebGPU, webgpuDeviceInfo, webgpuStats } from "../src/backend/webgpu";
 import { requireShared } from "./shared";
-import { checkAdamWKernel, checkFiveSteps, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
+import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
 
 let skipReason: string | null = null;
 
@@ -97,6 +97,16 @@ test("fused LayerNorm on webgpu matches the composed one (forward and every grad
   const before = tf.memory().numTensors;
   report(t, checkLayerNormKernel());
   assert.equal(tf.memory().numTensors, before, "no tensor leaked");
+});
+
+test("fused GELU on webgpu matches the composed one (forward and gradient)", (t) => {
+  if (!ready(t)) return;
+  report(t, checkGeluKernel());
+});
+
+test("dropout masks built on webgpu are bit-identical to the JavaScript ones", (t) => {
+  if (!ready(t)) return;
+  report(t, checkDropoutKernel());
 });
 
 test("tiny-bert batch0 on webgpu: logits and hidden states within 1e-4 of transformers", async (t) => {

@@ -7,9 +7,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../src/backend/tf";
-import { adamwStepOnDevice, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused } from "../src/backend/webgpu";
+import { adamwStepOnDevice, GELU_GRAD_KERNEL, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused } from "../src/backend/webgpu";
 import { BertForSequenceClassification, computeLoss } from "../src/model";
-import { layerNorm } from "../src/model/ops";
+import { DROPOUT_MASK_KERNEL, dropoutMaskValues } from "../src/model/dropout";
+import { dropoutMask, gelu, layerNorm } from "../src/model/ops";
 import { LoadedTensor, readSafetensors } from "../src/safetensors";
 import { AdamW } from "../src/train/adamw";
 import { ADAMW_KERNEL, adamwUpdateArrays, AdamWStepAttrs, SUM_OF_SQUARES_KERNEL } from "../src/train/adamwKernels";
@@ -376,4 +377,48 @@ export function checkLayerNormKernel(): CheckResult {
   }
   const tol = 1e-5;
   return { name: "fused LayerNorm vs composed (forward, gradients)", pass: worst <= tol, detail: `max|diff|/max|composed|: ${rows.join("; ")} (tolerance ${tol})`, figures: { worst } };
+}
+
+/** The fused GELU kernels against the composed tfjs-op GELU (same erf formula): forward and gradient. */
+export function checkGeluKernel(): CheckResult {
+  let worst = 0;
+  const rows: string[] = [];
+  for (const shape of [[7, 5], [64, 3072], [3, 11]]) {
+    const n = shape[0] * shape[1];
+    const run = (): Float32Array[] =>
+      tf.tidy(() => {
+        const x = tf.tensor2d(randomArray(n, 21 + n, 4), shape as [number, number]);
+        const w = tf.tensor2d(randomArray(n, 22 + n, 1), shape as [number, number]);
+        const f = (xi: tf.Tensor) => tf.sum(tf.mul(gelu(xi), w)) as tf.Scalar;
+        return [gelu(x).dataSync() as Float32Array, tf.grad(f)(x).dataSync() as Float32Array];
+      });
+    if (!hasFusedGelu()) throw new Error("the fused GELU kernels are not registered for this backend");
+    const fused = run();
+    const plain = withoutWebGPUKernels([GELU_KERNEL, GELU_GRAD_KERNEL], run);
+    const d = fused.map((a, i) => maxAbsDiff(a, plain[i]) / Math.max(maxAbs(plain[i]), 1e-30));
+    worst = Math.max(worst, ...d);
+    rows.push(`[${shape.join(", ")}]: y ${exp(d[0])}, dx ${exp(d[1])}`);
+  }
+  const tol = 1e-6;
+  return { name: "fused GELU vs composed (forward, gradient)", pass: worst <= tol, detail: `max|diff|/max|composed|: ${rows.join("; ")} (tolerance ${tol})`, figures: { worst } };
+}
+
+/** Dropout masks built by the GPU kernel are bit-identical to the JavaScript ones (src/model/dropout.ts). */
+export function checkDropoutKernel(): CheckResult {
+  const rows: string[] = [];
+  let mismatches = 0;
+  for (const [shape, rate, seed] of [[[192, 128, 128], 0.1, 0xdeadbeef], [[1001], 0.5, 7], [[3, 5], 0.1, 0], [[2048, 768], 0.3, 123456789]] as Array<[number[], number, number]>) {
+    if (!tf.getKernel(DROPOUT_MASK_KERNEL, tf.getBackend())) throw new Error(`no ${DROPOUT_MASK_KERNEL} kernel on ${tf.getBackend()}`);
+    const gpu = tf.tidy(() => dropoutMask(shape, rate, seed).dataSync() as Float32Array);
+    const host = dropoutMaskValues(gpu.length, rate, seed);
+    let bad = 0;
+    let zeros = 0;
+    for (let i = 0; i < gpu.length; i++) {
+      if (gpu[i] !== host[i]) bad++;
+      if (host[i] === 0) zeros++;
+    }
+    mismatches += bad;
+    rows.push(`[${shape.join(", ")}] rate ${rate}: ${bad} of ${gpu.length} differ, dropped ${(zeros / gpu.length).toFixed(4)}`);
+  }
+  return { name: "dropout mask kernel vs JavaScript", pass: mismatches === 0, detail: rows.join("; "), figures: { mismatches } };
 }

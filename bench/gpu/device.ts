@@ -15,7 +15,8 @@
 // Options: --data DIR (default .device-carry/data)  --parts init,golden,bert,quick
 //   --bert-config base|small  --bert-batch 16  --bert-seq 128  --bert-warmup 2  --bert-steps 8
 //   --bert-optimizers device,project,composed  --submit-sweep 15,64,256 (steps each: --sweep-steps 3; "" = none)
-//   --eval-rows 2000  --eval-batch 16  --quick-epochs (preset: 3)  --quick-max-steps N  --quick-eval-rows N
+//   --eval-rows 2000  --eval-batch 16  --profile 1 (GPU time per kernel of one train step and one eval batch,
+//   from timestamp queries through tf.profile)  --matmul-sweep -1,2,3 (eval forward per WEBGPU_MATMUL_PROGRAM_TYPE)  --quick-epochs (preset: 3)  --quick-max-steps N  --quick-eval-rows N
 //   --quick-adamw project|composed  --budget-golden 60  --budget-bert 180  --budget-quick 120 (seconds)
 //   --max-seconds 330 (the whole run; parts end early to stay within it)
 import * as fs from "node:fs";
@@ -70,6 +71,8 @@ const ARGS = {
   submitSweep: listArg("submit-sweep", "15,64,256").map(Number),
   sweepSteps: intArg("sweep-steps", 3),
   evalRows: intArg("eval-rows", 2000),
+  profile: arg("profile", "1") !== "0",
+  matmulSweep: listArg("matmul-sweep", "-1,2,3").map(Number),
   evalBatch: intArg("eval-batch", 16),
   quickEpochs: arg("quick-epochs", ""),
   quickMaxSteps: intArg("quick-max-steps", 0),
@@ -414,11 +417,85 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
       record.eval = { rows: r.numSamples, batchSize: ARGS.evalBatch, seconds: round(r.runtimeSeconds, 2), samplesPerSecond: round(r.numSamples / r.runtimeSeconds, 1), loss: r.loss, memory: sampleMemory() };
       log(`eval: ${JSON.stringify(record.eval)}`);
     } else record.eval = { skipped: "time budget used up" };
+    // Where the GPU time goes: tf.profile times every kernel with timestamp queries (each program in its own
+    // pass, so wall time under profiling means nothing; the GPU times do), summed by kernel name.
+    if (ARGS.profile && deadline - performance.now() > 20_000) {
+      try {
+        const batch = batchOf(evalSet, 0, B, S);
+        const opt = new AdamW(model.namedParameters(), { lr: 2e-5, weightDecay: 0.01 });
+        const stepper = new TrainStepper(model, opt, linearScheduleWithWarmup(2e-5, 0, 10_000), computeLoss, 1.0);
+        try {
+          stepper.step([batch], [1]);
+          record.profileTrainStep = await profileKernels(() => stepper.step([batch], [2]));
+          log(`profile, one train step: ${JSON.stringify(record.profileTrainStep)}`);
+          save();
+          const evalOnce = () => tf.tidy(() => model.forward(batch).logits.dataSync());
+          record.profileEvalBatch = await profileKernels(evalOnce);
+          log(`profile, one eval batch: ${JSON.stringify(record.profileEvalBatch)}`);
+        } finally {
+          opt.dispose();
+          tf.dispose(Object.values(batch));
+        }
+      } catch (err) {
+        record.profileError = err instanceof Error ? err.message : String(err);
+        log(`profile FAILED: ${record.profileError}`);
+      }
+      save();
+    }
+
+    // Eval forward time per matmul program type (tfjs picks one per product shape when the flag is -1).
+    if (ARGS.matmulSweep.length && deadline - performance.now() > 15_000) {
+      const sweep: Record<string, unknown>[] = [];
+      record.matmulSweep = sweep;
+      const batch = batchOf(evalSet, 0, B, S);
+      const saved = tf.env().getNumber("WEBGPU_MATMUL_PROGRAM_TYPE");
+      try {
+        for (const type of ARGS.matmulSweep) {
+          if (performance.now() > deadline - 10_000) break;
+          tf.env().set("WEBGPU_MATMUL_PROGRAM_TYPE", type);
+          const once = () => tf.tidy(() => model.forward(batch).logits.dataSync());
+          once();
+          const iters = 8;
+          const s0 = performance.now();
+          for (let i = 0; i < iters; i++) once();
+          const ms = (performance.now() - s0) / iters;
+          sweep.push({ matmulProgramType: type, msPerEvalBatch: round(ms, 2), samplesPerSecond: round((1000 * B) / ms, 1) });
+          log(`matmul program type ${type}: ${round(ms, 2)} ms per eval batch of ${B}`);
+        }
+      } catch (err) {
+        sweep.push({ error: err instanceof Error ? err.message : String(err) });
+      } finally {
+        tf.env().set("WEBGPU_MATMUL_PROGRAM_TYPE", saved);
+        tf.dispose(Object.values(batch));
+      }
+      save();
+    }
     record.peakGpuMiB = { inUse: mib(gpuPeak.inUse), allocated: mib(gpuPeak.allocated) };
     record.peakRssMiB = mib(process.resourceUsage().maxRSS * 1024);
   } finally {
     model.dispose();
   }
+}
+
+/** GPU milliseconds per kernel name of one call of fn (timestamp queries), largest first, with the total. */
+async function profileKernels(fn: () => unknown): Promise<Record<string, unknown>> {
+  const s0 = performance.now();
+  const info = await tf.profile(() => {
+    fn();
+  });
+  const byName = new Map<string, { count: number; ms: number }>();
+  let total = 0;
+  for (const k of info.kernels) {
+    const raw = (k as unknown as { kernelTimeMs: number | { error: string } | Promise<number> }).kernelTimeMs;
+    const ms = typeof raw === "number" ? raw : typeof (raw as Promise<number>)?.then === "function" ? await (raw as Promise<number>) : 0;
+    const e = byName.get(k.name) ?? { count: 0, ms: 0 };
+    e.count++;
+    e.ms += ms;
+    total += ms;
+    byName.set(k.name, e);
+  }
+  const top = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20).map(([name, e]) => ({ name, count: e.count, ms: round(e.ms, 2) }));
+  return { kernels: info.kernels.length, gpuMsTotal: round(total, 2), wallMsUnderProfiling: round(performance.now() - s0, 0), top };
 }
 
 async function partQuick(deadline: number, record: Record<string, unknown>): Promise<void> {

@@ -3,8 +3,8 @@
 // All activations are rank 2 ([tokens, features]); weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backend/tf";
 import { matMulFast } from "../backend/matmul";
-import { hasFusedLayerNorm, layerNormFused } from "../backend/webgpu/index";
-import { Rng } from "../random";
+import { geluFused, hasFusedGelu, hasFusedLayerNorm, layerNormFused } from "../backend/webgpu/index";
+export { dropoutMask } from "./dropout";
 
 type T = tf.Tensor;
 type Arg = tf.Tensor | tf.GradSaveFunc;
@@ -89,7 +89,7 @@ const geluOp = tf.customGrad((...args: Arg[]) => {
 });
 
 export function gelu(x: T): T {
-  return geluOp(x);
+  return (hasFusedGelu() ? geluFused(x) : null) ?? geluOp(x);
 }
 
 /** GELU's tanh approximation ("gelu_new" / "gelu_pytorch_tanh"), through autodiff. */
@@ -124,20 +124,6 @@ export function siteSeed(stepSeed: number, site: number): number {
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b) ^ Math.imul(site + 1, 0xc2b2ae35);
   h = Math.imul(h ^ (h >>> 13), 0x9e3779b1);
   return (h ^ (h >>> 16)) >>> 0;
-}
-
-/**
- * Inverted-dropout multiplier of `shape`: 0 with probability `rate`, else 1/(1-rate) (as torch's dropout),
- * drawn from the project's seeded generator so a given seed always drops the same units.
- */
-export function dropoutMask(shape: number[], rate: number, seed: number): T {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const rng = new Rng(seed);
-  const threshold = rate * 4294967296;
-  const keep = 1 / (1 - rate);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = rng.nextUint32() >= threshold ? keep : 0;
-  return tf.tensor(data, shape, "float32");
 }
 
 /**

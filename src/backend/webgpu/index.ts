@@ -10,3 +10,5 @@ export { registerWebGPUKernels, FUSED_KERNELS_ENV } from "./kernels";
 export { adamwStepOnDevice, hasDeviceAdamW, registerWebGPUAdamW } from "./adamw";
 export { registerWebGPUSumOfSquares } from "./sumOfSquares";
 export { layerNormFused, hasFusedLayerNorm, registerWebGPULayerNorm, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from "./layerNorm";
+export { geluFused, hasFusedGelu, registerWebGPUGelu, GELU_KERNEL, GELU_GRAD_KERNEL } from "./gelu";
+export { registerWebGPUDropout, WGSL_DROPOUT_HASH } from "./dropout";
