@@ -96,3 +96,26 @@ test("dynamicPadding (batches cut to their longest row) gives the same evaluatio
   assert.ok(Math.abs(full.metrics.test_loss - cut.metrics.test_loss) < 1e-6);
   model.dispose();
 });
+
+test("predictionLoop: reading results back in groups (as on webgpu) gives the same logits, labels and loss, and leaks nothing", async () => {
+  await tf.setBackend("cpu");
+  const { predictionLoop } = await import("../src/evaluate/predictionLoop");
+  const { computeLoss } = await import("../src/model");
+  const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 3, numLabels: 2 });
+  const data = syntheticDataset(37, 16, 4);
+  try {
+    const one = await predictionLoop(model, data, computeLoss, { batchSize: 8, progress: false, readEvery: 1 });
+    const before = tf.memory().numTensors;
+    for (const readEvery of [3, 8, 100]) {
+      const grouped = await predictionLoop(model, data, computeLoss, { batchSize: 8, progress: false, readEvery });
+      assert.deepEqual(grouped.logits, one.logits, `readEvery ${readEvery}`);
+      assert.deepEqual(Array.from(grouped.labels), Array.from(one.labels));
+      assert.equal(grouped.loss, one.loss);
+      assert.equal(grouped.numSamples, 37);
+      assert.equal(grouped.numSteps, 5);
+    }
+    assert.equal(tf.memory().numTensors, before, "no tensor left behind");
+  } finally {
+    model.dispose();
+  }
+});

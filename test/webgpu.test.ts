@@ -1,6 +1,6 @@
 // The webgpu backend (Dawn) against the goldens, within the GPU tolerance (1e-4): tiny-bert's forward and
 // gradients, five golden optimizer steps through TrainStepper (src/train's AdamW, and with the moments on the
-// GPU), the fused WebGPU kernels (AdamW, sum of squares, LayerNorm, GELU, dropout masks) against their references, the project's
+// GPU), the fused WebGPU kernels (AdamW, sum of squares, LayerNorm, GELU, dropout masks, tiled matMul) against their references, the project's
 // custom gradients (gather via ScatterNd, batched matMul) and synchronous reads.
 // Runs on any WebGPU adapter, software ones included (Mesa's lavapipe on a CPU-only machine: Debian bookworm's
 // mesa-vulkan-drivers from bookworm-backports). Without an adapter it skips with the reason, unless
@@ -11,7 +11,7 @@ import { initBackend } from "../src/backend/initBackend";
 import { tf } from "../src/backend/tf";
 import { probeWebGPU, webgpuDeviceInfo, webgpuStats } from "../src/backend/webgpu";
 import { requireShared } from "./shared";
-import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
+import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
 
 let skipReason: string | null = null;
 
@@ -102,6 +102,11 @@ test("fused LayerNorm on webgpu matches the composed one (forward and every grad
 test("fused GELU on webgpu matches the composed one (forward and gradient)", (t) => {
   if (!ready(t)) return;
   report(t, checkGeluKernel());
+});
+
+test("tiled matMul on webgpu matches tfjs's matMul (all transpose forms, odd sizes, bias)", (t) => {
+  if (!ready(t)) return;
+  report(t, checkMatMulKernel());
 });
 
 test("dropout masks built on webgpu are bit-identical to the JavaScript ones", (t) => {

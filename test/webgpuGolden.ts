@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../src/backend/tf";
-import { adamwStepOnDevice, GELU_GRAD_KERNEL, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused } from "../src/backend/webgpu";
+import { adamwStepOnDevice, GELU_GRAD_KERNEL, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, matMulTiled } from "../src/backend/webgpu";
 import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { DROPOUT_MASK_KERNEL, dropoutMaskValues } from "../src/model/dropout";
 import { dropoutMask, gelu, layerNorm } from "../src/model/ops";
@@ -421,4 +421,35 @@ export function checkDropoutKernel(): CheckResult {
     rows.push(`[${shape.join(", ")}] rate ${rate}: ${bad} of ${gpu.length} differ, dropped ${(zeros / gpu.length).toFixed(4)}`);
   }
   return { name: "dropout mask kernel vs JavaScript", pass: mismatches === 0, detail: rows.join("; "), figures: { mismatches } };
+}
+
+/** The tiled matMul kernel against tfjs's matMul for every transpose form, odd sizes and a bias. */
+export function checkMatMulKernel(): CheckResult {
+  let worst = 0;
+  const rows: string[] = [];
+  const cases: Array<[number, number, number, boolean, boolean, boolean]> = [
+    [130, 70, 200, false, true, true],
+    [256, 768, 384, false, false, false],
+    [64, 129, 96, true, false, false],
+    [200, 33, 65, true, true, true],
+    [512, 3072, 256, false, true, true],
+    [2048, 24, 2050, false, true, true], // 128×128 tiles (≥ 256 of them), ragged edge
+  ];
+  for (const [m, k, n, tA, tB, withBias] of cases) {
+    const [ours, ref] = tf.tidy(() => {
+      const a = tf.tensor2d(randomArray(m * k, 31 + m, 1), tA ? [k, m] : [m, k]);
+      const b = tf.tensor2d(randomArray(k * n, 32 + n, 1), tB ? [n, k] : [k, n]);
+      const bias = withBias ? tf.tensor1d(randomArray(n, 33 + n, 1)) : undefined;
+      const tiled = matMulTiled(a, b, tA, tB, bias);
+      if (!tiled) throw new Error(`the tiled matMul kernel did not run for [${m}, ${k}] x [${k}, ${n}]`);
+      let plain = tf.matMul(a, b, tA, tB);
+      if (bias) plain = tf.add(plain, bias);
+      return [tiled.dataSync() as Float32Array, plain.dataSync() as Float32Array];
+    });
+    const d = maxAbsDiff(ours, ref) / Math.max(maxAbs(ref), 1e-30);
+    worst = Math.max(worst, d);
+    rows.push(`[${m}, ${k}]${tA ? "ᵀ" : ""}·[${k}, ${n}]${tB ? "ᵀ" : ""}${withBias ? "+b" : ""}: ${exp(d)}`);
+  }
+  const tol = 1e-6;
+  return { name: "tiled matMul vs tfjs matMul", pass: worst <= tol, detail: `max|diff|/max|tfjs|: ${rows.join("; ")} (tolerance ${tol})`, figures: { worst } };
 }

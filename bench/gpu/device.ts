@@ -41,8 +41,8 @@ import { linearScheduleWithWarmup } from "../../src/train/lrSchedule";
 import { Trainer } from "../../src/train/trainer";
 import { TrainStepper } from "../../src/train/trainStep";
 import { layerNorm } from "../../src/model/ops";
-import { hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused } from "../../src/backend/webgpu";
-import { checkAdamWKernel, checkFiveSteps, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, DeviceMomentsAdamW, withoutWebGPUKernels } from "../../test/webgpuGolden";
+import { hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, MATMUL_KERNEL } from "../../src/backend/webgpu";
+import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, DeviceMomentsAdamW, withoutWebGPUKernels } from "../../test/webgpuGolden";
 
 // ---------------------------------------------------------------- arguments
 
@@ -73,6 +73,7 @@ const ARGS = {
   evalRows: intArg("eval-rows", 2000),
   profile: arg("profile", "1") !== "0",
   matmulSweep: listArg("matmul-sweep", "-1,2,3").map(Number),
+  compareTiled: arg("compare-tiled", "1") !== "0",
   evalBatch: intArg("eval-batch", 16),
   quickEpochs: arg("quick-epochs", ""),
   quickMaxSteps: intArg("quick-max-steps", 0),
@@ -231,6 +232,9 @@ async function partGolden(deadline: number, record: Record<string, unknown>): Pr
   await guarded(record, "AdamW kernel", deadline, () => checkAdamWKernel());
   await guarded(record, "sum-of-squares kernel", deadline, () => checkSumOfSquaresKernel());
   await guarded(record, "LayerNorm kernel", deadline, () => checkLayerNormKernel());
+  await guarded(record, "GELU kernels", deadline, () => checkGeluKernel());
+  await guarded(record, "dropout mask kernel", deadline, () => checkDropoutKernel());
+  await guarded(record, "tiled matMul kernel", deadline, () => checkMatMulKernel());
   await guarded(record, "forward", deadline, () => checkForward(dir));
   await guarded(record, "gradients", deadline, () => checkGradients(dir));
   await guarded(record, "five steps (device moments)", deadline, () => checkFiveSteps(dir, "device"));
@@ -439,6 +443,40 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
       } catch (err) {
         record.profileError = err instanceof Error ? err.message : String(err);
         log(`profile FAILED: ${record.profileError}`);
+      }
+      save();
+    }
+
+    // The tiled matMul kernel against tfjs's own matMul programs, alternating, in the same process.
+    if (ARGS.compareTiled && deadline - performance.now() > 20_000) {
+      const ab: Record<string, unknown> = {};
+      record.tiledVsTfjs = ab;
+      const batch = batchOf(evalSet, 0, B, S);
+      const opt = new AdamW(model.namedParameters(), { lr: 2e-5, weightDecay: 0.01 });
+      const stepper = new TrainStepper(model, opt, linearScheduleWithWarmup(2e-5, 0, 10_000), computeLoss, 1.0);
+      try {
+        const evalOnce = () => tf.tidy(() => model.forward(batch).logits.dataSync());
+        const trainOnce = () => stepper.step([batch], [7]);
+        const timeIt = (fn: () => unknown, iters: number) => {
+          fn();
+          const s0 = performance.now();
+          for (let i = 0; i < iters; i++) fn();
+          return round((performance.now() - s0) / iters, 2);
+        };
+        for (let round2 = 0; round2 < 2; round2++) {
+          for (const which of ["tiled", "tfjs"] as const) {
+            const run = () => ({ evalMs: timeIt(evalOnce, 10), trainStepMs: timeIt(trainOnce, 5) });
+            const r = which === "tiled" ? run() : withoutWebGPUKernels([MATMUL_KERNEL], run);
+            ab[`${which}#${round2 + 1}`] = r;
+            log(`matMul ${which} (round ${round2 + 1}): eval ${r.evalMs} ms/batch, train ${r.trainStepMs} ms/step`);
+          }
+        }
+      } catch (err) {
+        ab.error = err instanceof Error ? err.message : String(err);
+        log(`tiled vs tfjs FAILED: ${ab.error}`);
+      } finally {
+        opt.dispose();
+        tf.dispose(Object.values(batch));
       }
       save();
     }

@@ -25,6 +25,8 @@ export interface PredictionLoopOptions {
   progress?: boolean;
   /** An interrupt guard owned by the caller (e.g. the training loop); by default the loop installs its own. */
   guard?: InterruptGuard;
+  /** Batches whose results stay on the device before they are read back (default 8 on webgpu, else 1). */
+  readEvery?: number;
 }
 
 export async function predictionLoop(model: TrainableModel, dataset: LabeledDataset, lossFn: LossFn, opts: PredictionLoopOptions): Promise<PredictionLoopResult> {
@@ -39,30 +41,51 @@ export async function predictionLoop(model: TrainableModel, dataset: LabeledData
   let lossSum = 0;
   let seen = 0;
   let steps = 0;
+  // Results stay on the device for up to `readEvery` batches and are read back together: on a GPU the host
+  // then queues the next batches while the GPU still computes, instead of waiting for each batch's logits
+  // (one synchronous read stalls the queue). On cpu/wasm a read costs nothing and batches are read one by one.
+  const readEvery = Math.max(1, opts.readEvery ?? (tf.getBackend() === "webgpu" ? 8 : 1));
+  const pending: Array<{ logits: tf.Tensor; loss: tf.Tensor; size: number }> = [];
+  const flush = () => {
+    if (!pending.length) return;
+    try {
+      for (const p of pending) {
+        const values = p.logits.dataSync() as Float32Array;
+        const numLabels = p.logits.shape[1] as number;
+        for (let i = 0; i < p.size; i++) logits.push(Array.from(values.subarray(i * numLabels, (i + 1) * numLabels)));
+        lossSum += p.loss.dataSync()[0] * p.size;
+      }
+    } finally {
+      for (const p of pending) tf.dispose([p.logits, p.loss]);
+      pending.length = 0;
+    }
+  };
   try {
     for (const batch of loader.batches(0)) {
-      let out: { logits: Float32Array; numLabels: number; loss: number; size: number };
+      let size: number;
       try {
-        out = tf.tidy(() => {
+        const out = tf.tidy(() => {
           const { logits: lg } = model.forward({ inputIds: batch.inputIds, attentionMask: batch.attentionMask, tokenTypeIds: batch.tokenTypeIds }, { training: false });
-          const loss = lossFn(lg, batch.labels);
-          return { logits: lg.dataSync() as Float32Array, numLabels: lg.shape[1] as number, loss: loss.dataSync()[0], size: lg.shape[0] as number };
+          return { logits: lg, loss: lossFn(lg, batch.labels) };
         });
+        size = out.logits.shape[0] as number;
+        pending.push({ ...out, size });
         labels.set(batch.labels.dataSync() as Int32Array, seen);
       } finally {
         disposeBatch(batch);
       }
-      for (let i = 0; i < out.size; i++) logits.push(Array.from(out.logits.subarray(i * out.numLabels, (i + 1) * out.numLabels)));
-      lossSum += out.loss * out.size;
-      seen += out.size;
+      seen += size;
       steps += 1;
+      if (pending.length >= readEvery) flush();
       bar?.update(steps);
       await yieldToEventLoop();
       // A standalone evaluation stops at an interrupt; inside training (a guard passed in) it runs to the end,
       // short next to training, so the checkpoint that follows gets its metrics.
       if (ownGuard && ownGuard.interrupted) throw new Error(`Evaluation interrupted after ${seen} of ${n} examples; no metrics were computed`);
     }
+    flush();
   } finally {
+    for (const p of pending) tf.dispose([p.logits, p.loss]);
     bar?.close();
     ownGuard?.release();
   }

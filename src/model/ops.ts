@@ -3,7 +3,7 @@
 // All activations are rank 2 ([tokens, features]); weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backend/tf";
 import { matMulFast } from "../backend/matmul";
-import { geluFused, hasFusedGelu, hasFusedLayerNorm, layerNormFused } from "../backend/webgpu/index";
+import { geluFused, hasFusedGelu, hasFusedLayerNorm, layerNormFused, matMulTiled } from "../backend/webgpu/index";
 export { dropoutMask } from "./dropout";
 
 type T = tf.Tensor;
@@ -17,14 +17,16 @@ function useExplicitTranspose(): boolean {
 const linearOp = tf.customGrad((...args: Arg[]) => {
   const [x, w, b] = args as T[];
   const save = args[3] as tf.GradSaveFunc;
-  const value = useExplicitTranspose()
-    ? tf.fused.matMul({ a: x, b: tf.transpose(w), bias: b })
-    : tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b });
+  const value =
+    matMulTiled(x, w, false, true, b) ??
+    (useExplicitTranspose() ? tf.fused.matMul({ a: x, b: tf.transpose(w), bias: b }) : tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }));
   save([x, w]);
   return {
     value,
     gradFunc: (dy: T, saved: T[]) => {
       const [xs, ws] = saved;
+      // The gradient products stay with the backend's matMul: on an H100 the tiled kernel was slower for
+      // these two forms (measured with bench/gpu/device.ts --compare-tiled).
       return [matMulFast(dy, ws), matMulFast(dy, xs, true, false), sumRows(dy)];
     },
   };

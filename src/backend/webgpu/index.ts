@@ -12,3 +12,4 @@ export { registerWebGPUSumOfSquares } from "./sumOfSquares";
 export { layerNormFused, hasFusedLayerNorm, registerWebGPULayerNorm, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from "./layerNorm";
 export { geluFused, hasFusedGelu, registerWebGPUGelu, GELU_KERNEL, GELU_GRAD_KERNEL } from "./gelu";
 export { registerWebGPUDropout, WGSL_DROPOUT_HASH } from "./dropout";
+export { matMulTiled, registerWebGPUMatMul, MATMUL_KERNEL } from "./matmul";

@@ -1,11 +1,13 @@
 // The project's own WebGPU kernels, registered when the webgpu backend is created: the fused AdamW update and
 // the sum of squares of the gradient norm (src/train picks both up by kernel name), and a fused LayerNorm with
 // its gradient (used where a model calls layerNormFused), exact GELU and its gradient in one dispatch each, and the
-// dropout mask generator of src/model/dropout.ts (masks built on the GPU).
+// dropout mask generator of src/model/dropout.ts (masks built on the GPU), and a 128×128-tiled matrix product for
+// the linear layers' forward and gradient products.
 // BERT_IMDB_WEBGPU_FUSED=0 leaves them out (tfjs-op fallbacks run instead), to compare or to rule them out.
 import { registerWebGPUAdamW } from "./adamw";
 import { registerWebGPUDropout } from "./dropout";
 import { registerWebGPUGelu } from "./gelu";
+import { registerWebGPUMatMul } from "./matmul";
 import { registerWebGPULayerNorm } from "./layerNorm";
 import { registerWebGPUSumOfSquares } from "./sumOfSquares";
 
@@ -19,5 +21,6 @@ export function registerWebGPUKernels(): string[] {
   registerWebGPULayerNorm();
   registerWebGPUGelu();
   registerWebGPUDropout();
-  return ["AdamW (3 dispatches per parameter)", "sum of squares (2 dispatches per tensor)", "LayerNorm (1 dispatch forward, 5 backward)", "GELU (1 dispatch forward, 1 backward)", "dropout masks (1 dispatch, no upload)"];
+  registerWebGPUMatMul();
+  return ["AdamW (3 dispatches per parameter)", "sum of squares (2 dispatches per tensor)", "LayerNorm (1 dispatch forward, 5 backward)", "GELU (1 dispatch forward, 1 backward)", "dropout masks (1 dispatch, no upload)", "tiled matMul for linear layers (128×128 tiles)"];
 }
