@@ -25,11 +25,17 @@ test("a freshly trained quick-preset model gives the same labels and scores in t
   const enc = async (ds: { text: string[]; label: Int32Array }) => ({ ...(await tokenizer.encodeBatch(ds.text, { maxLength })), labels: ds.label });
   const train = await enc(data.train);
 
-  const config = BertConfig.fromDict(BertConfig.fromFile(path.join(ASSETS, "config.json")).raw, { ...PRESETS.quick.smallModel });
+  // Dropout off: this test is about parity on trained weights, and 120 steps on 320 reviews must reliably move
+  // a from-scratch model away from its near-constant start (with dropout some seeds barely move in that budget).
+  const config = BertConfig.fromDict(BertConfig.fromFile(path.join(ASSETS, "config.json")).raw, {
+    ...PRESETS.quick.smallModel,
+    hidden_dropout_prob: 0,
+    attention_probs_dropout_prob: 0,
+  });
   const model = BertForSequenceClassification.fromConfig(config, { numLabels: 2, id2label: SENTIMENT_ID2LABEL, seed: 5 });
   const trainer = new Trainer({
     model,
-    args: { outputDir: tempDir("trained-parity"), evalStrategy: "no", saveStrategy: "no", numTrainEpochs: 6, learningRate: 1e-3, warmupSteps: 10, perDeviceTrainBatchSize: 16, loggingSteps: 1000, seed: 5, disableTqdm: true },
+    args: { outputDir: tempDir("trained-parity"), evalStrategy: "no", saveStrategy: "no", numTrainEpochs: 10, learningRate: 1e-3, warmupSteps: 10, perDeviceTrainBatchSize: 16, loggingSteps: 1000, seed: 5, disableTqdm: true },
     trainDataset: train,
     computeMetrics,
   });
