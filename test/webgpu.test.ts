@@ -1,6 +1,6 @@
 // The webgpu backend (Dawn) against the goldens, within the GPU tolerance (1e-4): tiny-bert's forward and
 // gradients, five golden optimizer steps through TrainStepper (src/train's AdamW, and with the moments on the
-// GPU), the fused WebGPU kernels (AdamW, sum of squares, LayerNorm, GELU, dropout masks, tiled matMul) against their references, the project's
+// GPU), the fused WebGPU kernels (AdamW, sum of squares, LayerNorm, GELU, dropout masks, tiled matMul, attention) against their references, the project's
 // custom gradients (gather via ScatterNd, batched matMul) and synchronous reads.
 // Runs on any WebGPU adapter, software ones included (Mesa's lavapipe on a CPU-only machine: Debian bookworm's
 // mesa-vulkan-drivers from bookworm-backports). Without an adapter it skips with the reason, unless
@@ -11,7 +11,7 @@ import { initBackend } from "../src/backend/initBackend";
 import { tf } from "../src/backend/tf";
 import { probeWebGPU, webgpuDeviceInfo, webgpuStats } from "../src/backend/webgpu";
 import { requireShared } from "./shared";
-import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
+import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkAttentionKernel, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
 
 let skipReason: string | null = null;
 
@@ -107,6 +107,11 @@ test("fused GELU on webgpu matches the composed one (forward and gradient)", (t)
 test("tiled matMul on webgpu matches tfjs's matMul (all transpose forms, odd sizes, bias)", (t) => {
   if (!ready(t)) return;
   report(t, checkMatMulKernel());
+});
+
+test("fused attention on webgpu matches the composed one (forward, gradient; masked, odd lengths)", (t) => {
+  if (!ready(t)) return;
+  report(t, checkAttentionKernel());
 });
 
 test("dropout masks built on webgpu are bit-identical to the JavaScript ones", (t) => {

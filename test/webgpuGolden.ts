@@ -7,10 +7,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../src/backend/tf";
-import { adamwStepOnDevice, GELU_GRAD_KERNEL, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, matMulTiled } from "../src/backend/webgpu";
+import { adamwStepOnDevice, ATTENTION_KERNEL, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, matMulTiled } from "../src/backend/webgpu";
 import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { DROPOUT_MASK_KERNEL, dropoutMaskValues } from "../src/model/dropout";
-import { dropoutMask, gelu, layerNorm } from "../src/model/ops";
+import { attention, dropoutMask, gelu, layerNorm } from "../src/model/ops";
+import { FLOAT32_MIN } from "../src/model/bert";
 import { LoadedTensor, readSafetensors } from "../src/safetensors";
 import { AdamW } from "../src/train/adamw";
 import { ADAMW_KERNEL, adamwUpdateArrays, AdamWStepAttrs, SUM_OF_SQUARES_KERNEL } from "../src/train/adamwKernels";
@@ -452,4 +453,37 @@ export function checkMatMulKernel(): CheckResult {
   }
   const tol = 1e-6;
   return { name: "tiled matMul vs tfjs matMul", pass: worst <= tol, detail: `max|diff|/max|tfjs|: ${rows.join("; ")} (tolerance ${tol})`, figures: { worst } };
+}
+
+/** The fused attention kernel (and its custom gradient) against the composed tf-op attention. */
+export function checkAttentionKernel(): CheckResult {
+  let worst = 0;
+  const rows: string[] = [];
+  const cases: Array<[number, number, number, number, boolean]> = [
+    [2, 7, 2, 8, true],
+    [3, 130, 4, 16, true],
+    [2, 128, 12, 64, false],
+  ];
+  for (const [batch, seq, heads, headSize, masked] of cases) {
+    const shape = { batch, seq, heads, headSize };
+    const n = batch * seq * 3 * heads * headSize;
+    const run = (): Float32Array[] =>
+      tf.tidy(() => {
+        const qkv = tf.tensor2d(randomArray(n, 41 + seq, 2), [batch * seq, 3 * heads * headSize]);
+        const w = tf.tensor2d(randomArray(batch * seq * heads * headSize, 42 + seq, 1), [batch * seq, heads * headSize]);
+        // Pad the last positions of every other sequence, as the tokenizer's padding would.
+        const maskValues = new Float32Array(batch * seq).map((_, i) => (masked && Math.floor(i / seq) % 2 === 1 && i % seq > seq / 2 ? FLOAT32_MIN : 0));
+        const maskBias = masked ? tf.tensor4d(maskValues, [batch, 1, 1, seq]) : null;
+        const f = (x: tf.Tensor) => tf.sum(tf.mul(attention(x, shape, maskBias, null), w)) as tf.Scalar;
+        return [attention(qkv, shape, maskBias, null).dataSync() as Float32Array, tf.grad(f)(qkv).dataSync() as Float32Array];
+      });
+    if (!hasFusedAttention(headSize)) throw new Error("the fused attention kernel is not registered for this backend");
+    const fused = run();
+    const plain = withoutWebGPUKernels([ATTENTION_KERNEL], run);
+    const d = fused.map((a, i) => maxAbsDiff(a, plain[i]) / Math.max(maxAbs(plain[i]), 1e-30));
+    worst = Math.max(worst, ...d);
+    rows.push(`B${batch} S${seq} heads ${heads}×${headSize}${masked ? " masked" : ""}: ctx ${exp(d[0])}, dqkv ${exp(d[1])}`);
+  }
+  const tol = 1e-5;
+  return { name: "fused attention vs composed (forward, gradient)", pass: worst <= tol, detail: `max|diff|/max|composed|: ${rows.join("; ")} (tolerance ${tol})`, figures: { worst } };
 }

@@ -42,7 +42,7 @@ import { Trainer } from "../../src/train/trainer";
 import { TrainStepper } from "../../src/train/trainStep";
 import { layerNorm } from "../../src/model/ops";
 import { hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, MATMUL_KERNEL } from "../../src/backend/webgpu";
-import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, DeviceMomentsAdamW, withoutWebGPUKernels } from "../../test/webgpuGolden";
+import { checkAdamWKernel, checkAttentionKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, DeviceMomentsAdamW, withoutWebGPUKernels } from "../../test/webgpuGolden";
 
 // ---------------------------------------------------------------- arguments
 
@@ -235,6 +235,7 @@ async function partGolden(deadline: number, record: Record<string, unknown>): Pr
   await guarded(record, "GELU kernels", deadline, () => checkGeluKernel());
   await guarded(record, "dropout mask kernel", deadline, () => checkDropoutKernel());
   await guarded(record, "tiled matMul kernel", deadline, () => checkMatMulKernel());
+  await guarded(record, "attention kernel", deadline, () => checkAttentionKernel());
   await guarded(record, "forward", deadline, () => checkForward(dir));
   await guarded(record, "gradients", deadline, () => checkGradients(dir));
   await guarded(record, "five steps (device moments)", deadline, () => checkFiveSteps(dir, "device"));

@@ -3,7 +3,7 @@
 // All activations are rank 2 ([tokens, features]); weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backend/tf";
 import { matMulFast } from "../backend/matmul";
-import { geluFused, hasFusedGelu, hasFusedLayerNorm, layerNormFused, matMulTiled } from "../backend/webgpu/index";
+import { attentionFused, geluFused, hasFusedAttention, hasFusedGelu, hasFusedLayerNorm, layerNormFused, matMulTiled } from "../backend/webgpu/index";
 export { dropoutMask } from "./dropout";
 
 type T = tf.Tensor;
@@ -156,14 +156,49 @@ export function attention(qkv: T, shape: AttentionShape, maskBias: T | null, dro
   const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
   const H = nh * dh;
   const scale = 1 / Math.sqrt(dh);
-  const op = tf.customGrad((...args: Arg[]) => {
-    const x = args[0] as T;
-    const save = args[1] as tf.GradSaveFunc;
+  /** q, k, v [B·nh, S, dh] and the probabilities [B·nh, S, S] from the fused projections, with tf ops. */
+  const probabilities = (x: T) => {
     const heads = tf.reshape(tf.transpose(tf.reshape(x, [B, S, 3, nh, dh]), [2, 0, 3, 1, 4]), [3, B * nh, S, dh]);
     const [q, k, v] = tf.unstack(heads, 0);
     let scores = tf.mul(tf.matMul(q, k, false, true), scale);
     if (maskBias) scores = tf.reshape(tf.add(tf.reshape(scores, [B, nh, S, S]), maskBias), [B * nh, S, S]);
-    const probs = tf.softmax(scores, -1);
+    return { q, k, v, probs: tf.softmax(scores, -1) };
+  };
+  /** d(qkv) from dy [B·S, H]; `used` are the probabilities after dropout, `mask` the dropout multiplier. */
+  const backward = (dy: T, q: T, k: T, v: T, probs: T, used: T, mask: T | null): T => {
+    const dctx = tf.reshape(tf.transpose(tf.reshape(dy, [B, S, nh, dh]), [0, 2, 1, 3]), [B * nh, S, dh]);
+    let dprobs = tf.matMul(dctx, v, false, true);
+    const dv = tf.matMul(used, dctx, true, false);
+    if (mask) dprobs = tf.mul(dprobs, mask);
+    const dscores = tf.mul(tf.mul(probs, tf.sub(dprobs, tf.sum(tf.mul(dprobs, probs), -1, true))), scale);
+    const dq = tf.matMul(dscores, k);
+    const dk = tf.matMul(dscores, q, true, false);
+    const stacked = tf.reshape(tf.stack([dq, dk, dv]), [3, B, nh, S, dh]);
+    return tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [B * S, 3 * H]);
+  };
+
+  // Without attention dropout, on a backend with the fused kernel: one dispatch forward; the backward pass
+  // (when there is one) recomputes the probabilities with tf ops.
+  if (!dropMask && hasFusedAttention(dh)) {
+    const fused = tf.customGrad((...args: Arg[]) => {
+      const x = args[0] as T;
+      const save = args[1] as tf.GradSaveFunc;
+      save([x]);
+      return {
+        value: attentionFused(x, shape, maskBias),
+        gradFunc: (dy: T, saved: T[]) => {
+          const { q, k, v, probs } = probabilities(saved[0]);
+          return [backward(dy, q, k, v, probs, probs, null)];
+        },
+      };
+    });
+    return fused(qkv);
+  }
+
+  const op = tf.customGrad((...args: Arg[]) => {
+    const x = args[0] as T;
+    const save = args[1] as tf.GradSaveFunc;
+    const { q, k, v, probs } = probabilities(x);
     const mask = dropMask ? dropMask() : null;
     const used = mask ? tf.mul(probs, mask) : probs;
     const ctx = tf.matMul(used, v);
@@ -173,17 +208,7 @@ export function attention(qkv: T, shape: AttentionShape, maskBias: T | null, dro
       value,
       gradFunc: (dy: T, saved: T[]) => {
         const [qs, ks, vs, ps] = saved;
-        const usedS = saved.length > 4 ? saved[4] : ps;
-        const maskS = saved.length > 5 ? saved[5] : null;
-        const dctx = tf.reshape(tf.transpose(tf.reshape(dy, [B, S, nh, dh]), [0, 2, 1, 3]), [B * nh, S, dh]);
-        let dprobs = tf.matMul(dctx, vs, false, true);
-        const dv = tf.matMul(usedS, dctx, true, false);
-        if (maskS) dprobs = tf.mul(dprobs, maskS);
-        const dscores = tf.mul(tf.mul(ps, tf.sub(dprobs, tf.sum(tf.mul(dprobs, ps), -1, true))), scale);
-        const dq = tf.matMul(dscores, ks);
-        const dk = tf.matMul(dscores, qs, true, false);
-        const stacked = tf.reshape(tf.stack([dq, dk, dv]), [3, B, nh, S, dh]);
-        return [tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [B * S, 3 * H])];
+        return [backward(dy, qs, ks, vs, ps, saved.length > 4 ? saved[4] : ps, saved.length > 5 ? saved[5] : null)];
       },
     };
   });

@@ -13,3 +13,4 @@ export { layerNormFused, hasFusedLayerNorm, registerWebGPULayerNorm, LAYER_NORM_
 export { geluFused, hasFusedGelu, registerWebGPUGelu, GELU_KERNEL, GELU_GRAD_KERNEL } from "./gelu";
 export { registerWebGPUDropout, WGSL_DROPOUT_HASH } from "./dropout";
 export { matMulTiled, registerWebGPUMatMul, MATMUL_KERNEL } from "./matmul";
+export { attentionFused, hasFusedAttention, registerWebGPUAttention, ATTENTION_KERNEL } from "./attention";

@@ -1,10 +1,12 @@
-// The project's own WebGPU kernels, registered when the webgpu backend is created: the fused AdamW update and
-// the sum of squares of the gradient norm (src/train picks both up by kernel name), and a fused LayerNorm with
-// its gradient (used where a model calls layerNormFused), exact GELU and its gradient in one dispatch each, and the
-// dropout mask generator of src/model/dropout.ts (masks built on the GPU), and a 128×128-tiled matrix product for
-// the linear layers' forward and gradient products.
+// The project's own WebGPU kernels, registered when the webgpu backend is created:
+//   - the fused AdamW update and the sum of squares of the gradient norm (src/train picks both up by name);
+//   - LayerNorm and exact GELU, forward and backward (src/model/ops.ts calls them where registered);
+//   - the dropout mask generator of src/model/dropout.ts (masks built on the GPU, same values as on the host);
+//   - a 64/128-tiled matMul for the linear layers' forward products;
+//   - attention in one dispatch (online softmax) where there is no attention dropout (evaluation, inference).
 // BERT_IMDB_WEBGPU_FUSED=0 leaves them out (tfjs-op fallbacks run instead), to compare or to rule them out.
 import { registerWebGPUAdamW } from "./adamw";
+import { registerWebGPUAttention } from "./attention";
 import { registerWebGPUDropout } from "./dropout";
 import { registerWebGPUGelu } from "./gelu";
 import { registerWebGPUMatMul } from "./matmul";
@@ -22,5 +24,6 @@ export function registerWebGPUKernels(): string[] {
   registerWebGPUGelu();
   registerWebGPUDropout();
   registerWebGPUMatMul();
-  return ["AdamW (3 dispatches per parameter)", "sum of squares (2 dispatches per tensor)", "LayerNorm (1 dispatch forward, 5 backward)", "GELU (1 dispatch forward, 1 backward)", "dropout masks (1 dispatch, no upload)", "tiled matMul for linear layers (128×128 tiles)"];
+  registerWebGPUAttention();
+  return ["AdamW (3 dispatches per parameter)", "sum of squares (2 dispatches per tensor)", "LayerNorm (1 dispatch forward, 5 backward)", "GELU (1 dispatch forward, 1 backward)", "dropout masks (1 dispatch, no upload)", "tiled matMul for linear layers (128×128 tiles)", "attention without dropout (1 dispatch forward)"];
 }

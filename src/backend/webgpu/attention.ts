@@ -1,0 +1,150 @@
+// Scaled dot-product attention of BERT's fused projections as one WebGPU dispatch (forward only; the caller's
+// custom gradient recomputes the probabilities with tf ops). The composed version (src/model/ops.ts) is a
+// transpose to heads, an unstack, two batched matMuls, the scale, the additive mask, a softmax and a
+// transpose back: ≈ 9 dispatches per layer, which on an H100 cost more host time than GPU time at
+// evaluation batch size. Here one invocation owns one query row of one head: it keeps q and the output
+// (head size ≤ 128, as vec4s) in registers, walks the keys in chunks of 64 that the workgroup stages in
+// workgroup memory, and folds each key into a running (max, sum, output) — the online softmax — so the
+// S × S scores never exist in memory. Masked keys (HF's additive float32-min bias) contribute exp(−huge) = 0.
+// Registered for "webgpu" as BertImdbAttention.
+import { tf } from "../tf";
+import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike } from "./program";
+
+export const ATTENTION_KERNEL = "BertImdbAttention";
+
+const ROWS = 64; // query rows per workgroup = keys staged per chunk
+const MAX_HEAD = 128;
+
+class AttentionProgram implements WebGPUProgramLike {
+  variableNames: string[];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [ROWS, 1, 1];
+  uniforms = "batch : i32, seq : i32, heads : i32, scale : f32,";
+  outputComponent = 4;
+  variableComponents: number[];
+
+  constructor(batch: number, seq: number, heads: number, private readonly headSize: number, private readonly masked: boolean) {
+    this.variableNames = masked ? ["QKV", "Mask"] : ["QKV"];
+    this.variableComponents = masked ? [4, 1] : [4];
+    this.outputShape = [batch * seq, heads * headSize];
+    this.dispatch = [batch * heads * Math.ceil(seq / ROWS), 1, 1];
+    this.shaderKey = `bertImdbAttention_${headSize}_${masked ? "mask" : "nomask"}`;
+  }
+
+  getUserCode(): string {
+    const V = this.headSize / 4; // vec4s per head row
+    const regs = (name: string) => Array.from({ length: V }, (_, c) => `var ${name}${c} = vec4<f32>(0.0);`).join(" ");
+    const loadQ = Array.from({ length: V }, (_, c) => `q${c} = QKV[qBase + ${c}];`).join(" ");
+    const stage = Array.from({ length: V }, (_, c) => `Ks[lid * ${V} + ${c}] = QKV[kBase + ${c}]; Vs[lid * ${V} + ${c}] = QKV[vBase + ${c}];`).join(" ");
+    const zero = Array.from({ length: V }, (_, c) => `Ks[lid * ${V} + ${c}] = vec4<f32>(0.0); Vs[lid * ${V} + ${c}] = vec4<f32>(0.0);`).join(" ");
+    const dot = Array.from({ length: V }, (_, c) => `dot(q${c}, Ks[j * ${V} + ${c}])`).join(" + ");
+    const update = Array.from({ length: V }, (_, c) => `o${c} = o${c} * corr + p * Vs[j * ${V} + ${c}];`).join(" ");
+    const store = Array.from({ length: V }, (_, c) => `result[oBase + ${c}] = o${c} * inv;`).join(" ");
+    const bias = this.masked ? "s = s + Mask[b * S + k0 + j];" : "";
+    return `
+      var<workgroup> Ks : array<vec4<f32>, ${ROWS * V}>;
+      var<workgroup> Vs : array<vec4<f32>, ${ROWS * V}>;
+      fn main(index : i32) {
+        let lid = i32(localId.x);
+        let S = uniforms.seq;
+        let NH = uniforms.heads;
+        let blocks = (S + ${ROWS - 1}) / ${ROWS};
+        let wg = i32(workgroupId.x);
+        let bh = wg / blocks;
+        let b = bh / NH;
+        let h = bh % NH;
+        let qi = (wg % blocks) * ${ROWS} + lid;
+        let H4 = NH * ${V};           // vec4s per hidden row
+        let row4 = 3 * H4;            // vec4s per qkv row
+        ${regs("q")}
+        ${regs("o")}
+        if (qi < S) {
+          let qBase = (b * S + qi) * row4 + h * ${V};
+          ${loadQ}
+        }
+        var m = -uniforms.INFINITY;
+        var l = 0.0;
+        for (var k0 = 0; k0 < S; k0 = k0 + ${ROWS}) {
+          let kj = k0 + lid;
+          if (kj < S) {
+            let kBase = (b * S + kj) * row4 + H4 + h * ${V};
+            let vBase = kBase + H4;
+            ${stage}
+          } else {
+            ${zero}
+          }
+          workgroupBarrier();
+          let n = min(${ROWS}, S - k0);
+          for (var j = 0; j < n; j = j + 1) {
+            var s = (${dot}) * uniforms.scale;
+            ${bias}
+            let mNew = max(m, s);
+            let corr = exp(m - mNew);
+            let p = exp(s - mNew);
+            l = l * corr + p;
+            ${update}
+            m = mNew;
+          }
+          workgroupBarrier();
+        }
+        if (qi < S) {
+          let inv = 1.0 / l;
+          let oBase = (b * S + qi) * H4 + h * ${V};
+          ${store}
+        }
+      }`;
+  }
+}
+
+interface AttentionAttrs {
+  batch: number;
+  seq: number;
+  heads: number;
+  headSize: number;
+  scale: number;
+}
+
+function attentionKernel(args: { inputs: Record<string, TensorInfoLike | undefined>; backend: unknown; attrs?: Record<string, unknown> }): TensorInfoLike {
+  const backend = args.backend as WebGPUKernelBackend;
+  const { qkv, mask } = args.inputs;
+  const { batch, seq, heads, headSize, scale } = (args.attrs ?? {}) as unknown as AttentionAttrs;
+  if (!qkv || qkv.dtype !== "float32") throw new Error("attention (webgpu): qkv must be a float32 tensor");
+  const H = heads * headSize;
+  if (qkv.shape.join() !== [batch * seq, 3 * H].join()) throw new Error(`attention (webgpu): qkv must be [${batch * seq}, ${3 * H}], got [${qkv.shape.join(", ")}]`);
+  if (mask && mask.shape.reduce((a, x) => a * x, 1) !== batch * seq) throw new Error(`attention (webgpu): the mask must hold batch × seq = ${batch * seq} values`);
+  const program = new AttentionProgram(batch, seq, heads, headSize, !!mask);
+  const inputs = mask ? [qkv, { dataId: mask.dataId, shape: [batch * seq], dtype: mask.dtype }] : [qkv];
+  return backend.runWebGPUProgram(program, inputs, "float32", [
+    { type: "int32", data: [batch] },
+    { type: "int32", data: [seq] },
+    { type: "int32", data: [heads] },
+    { type: "float32", data: [scale] },
+  ]);
+}
+
+let registered = false;
+
+/** Registers the attention kernel for "webgpu" (idempotent). */
+export function registerWebGPUAttention(): void {
+  if (registered) return;
+  registered = true;
+  if (!tf.getKernel(ATTENTION_KERNEL, "webgpu")) tf.registerKernel({ kernelName: ATTENTION_KERNEL, backendName: "webgpu", kernelFunc: attentionKernel as unknown as tf.KernelFunc });
+}
+
+/** True when the active backend has the kernel and it supports this head size (a multiple of 4, ≤ 128). */
+export function hasFusedAttention(headSize: number): boolean {
+  return headSize % 4 === 0 && headSize <= MAX_HEAD && tf.getKernel(ATTENTION_KERNEL, tf.getBackend()) != null;
+}
+
+/**
+ * Attention context [batch·seq, hidden] of qkv [batch·seq, 3·hidden] (query | key | value, head-major), with
+ * an optional additive mask [batch, 1, 1, seq]. No gradient: call it inside a tf.customGrad.
+ */
+export function attentionFused(qkv: tf.Tensor, shape: { batch: number; seq: number; heads: number; headSize: number }, maskBias: tf.Tensor | null): tf.Tensor {
+  const attrs = { ...shape, scale: 1 / Math.sqrt(shape.headSize) };
+  const inputs: Record<string, tf.Tensor> = maskBias ? { qkv, mask: maskBias } : { qkv };
+  return tf.engine().runKernel(ATTENTION_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
