@@ -11,25 +11,9 @@ import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { LoadedTensor, readSafetensors } from "../src/safetensors";
 import { referenceForwardBackward } from "./modelReference";
 import { requireShared } from "./shared";
+import { goldenToTensor, maxAbs, maxAbsDiff } from "./compare";
 
 const TOL = 1e-5;
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, "length mismatch");
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-function toTensor(t: LoadedTensor): tf.Tensor {
-  return tf.tensor(t.data, t.shape, t.data instanceof Float32Array ? "float32" : "int32");
-}
 
 let golden: Map<string, LoadedTensor> | undefined;
 let goldenDir = "";
@@ -62,7 +46,7 @@ test(`batch0: logits and every hidden state match transformers (≤ ${TOL})`, as
     const before = tf.memory().numTensors;
     const diffs = tf.tidy(() => {
       const out = model.forward(
-        { inputIds: toTensor(g(G, "batch0.input_ids")), attentionMask: toTensor(g(G, "batch0.attention_mask")) },
+        { inputIds: goldenToTensor(g(G, "batch0.input_ids")), attentionMask: goldenToTensor(g(G, "batch0.attention_mask")) },
         { outputHiddenStates: true },
       );
       assert.deepEqual(out.logits.shape, [8, 2]);
@@ -92,7 +76,7 @@ test(`real reviews: logits and last hidden state match transformers (≤ ${TOL})
   try {
     const [dl, dh] = tf.tidy(() => {
       const out = model.forward(
-        { inputIds: toTensor(g(R, "input_ids")), attentionMask: toTensor(g(R, "attention_mask")) },
+        { inputIds: goldenToTensor(g(R, "input_ids")), attentionMask: goldenToTensor(g(R, "attention_mask")) },
         { outputHiddenStates: true },
       );
       const last = out.hiddenStates![out.hiddenStates!.length - 1];
@@ -135,7 +119,7 @@ test(`legacy checkpoint: names mapped, cls.* ignored, classifier initialised, po
     assert.ok(std > 0.01 && std < 0.03, `classifier weight std ${std}`);
     const d = tf.tidy(() => {
       const out = model.forward(
-        { inputIds: toTensor(g(G, "batch0.input_ids")), attentionMask: toTensor(g(G, "batch0.attention_mask")) },
+        { inputIds: goldenToTensor(g(G, "batch0.input_ids")), attentionMask: goldenToTensor(g(G, "batch0.attention_mask")) },
         { outputPooledOutput: true },
       );
       return maxAbsDiff(out.pooledOutput!.dataSync(), g(G, "legacy.pooler_output").data);
@@ -171,9 +155,9 @@ test(`loss and every parameter gradient of batch0`, async (t) => {
   const goldenJson = JSON.parse(require("node:fs").readFileSync(p, "utf8")) as { loss_batch0: number };
   const model = await BertForSequenceClassification.fromPretrained(path.join(goldenDir, "model"), { quiet: true });
   try {
-    const ids = toTensor(g(G, "batch0.input_ids"));
-    const mask = toTensor(g(G, "batch0.attention_mask"));
-    const labels = toTensor(g(G, "batch0.labels"));
+    const ids = goldenToTensor(g(G, "batch0.input_ids"));
+    const mask = goldenToTensor(g(G, "batch0.attention_mask"));
+    const labels = goldenToTensor(g(G, "batch0.labels"));
     const named = model.namedParameters();
     const before = tf.memory().numTensors;
     const grads = new Map<string, Float32Array>();

@@ -13,21 +13,13 @@ import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { AdamW } from "../src/train/adamw";
 import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
 import { TrainStepper } from "../src/train/trainStep";
-
-interface Golden {
-  lr: number;
-  weight_decay: number;
-  max_grad_norm: number;
-  n_steps: number;
-  optimizer_defaults: { betas: [number, number]; eps: number };
-  steps: Array<{ step: number; loss: number; grad_norm_before_clip: number; lr: number }>;
-}
+import { GoldenTrain } from "./compare";
 
 async function runGolden(backend: string, t: import("node:test").TestContext): Promise<void> {
   const dir = requireShared(t, "golden/tiny-bert");
   if (!dir) return;
   await tf.setBackend(backend);
-  const golden = JSON.parse(readFileSync(path.join(dir, "golden.json"), "utf8")) as Golden;
+  const golden = JSON.parse(readFileSync(path.join(dir, "golden.json"), "utf8")) as GoldenTrain;
   const tensors = readSafetensors(path.join(dir, "golden.safetensors"));
   const get = (k: string) => {
     const v = tensors.get(k);

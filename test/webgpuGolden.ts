@@ -18,6 +18,7 @@ import { ADAMW_KERNEL, adamwUpdateArrays, AdamWStepAttrs, SUM_OF_SQUARES_KERNEL 
 import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
 import { weightDecayParamGroups } from "../src/train/paramGroups";
 import { TrainStepper } from "../src/train/trainStep";
+import { goldenToTensor, GoldenTrain, maxAbs, maxAbsDiff } from "./compare";
 
 /** Tolerance of GPU results against the golden (max abs diff, or relative to a tensor's max |value|). */
 export const GPU_TOL = 1e-4;
@@ -28,19 +29,6 @@ export interface CheckResult {
   /** One line of figures. */
   detail: string;
   figures: Record<string, number>;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
 }
 
 function exp(x: number): string {
@@ -58,8 +46,7 @@ class Golden {
     return v;
   }
   tensor(k: string): tf.Tensor {
-    const t = this.get(k);
-    return tf.tensor(t.data, t.shape, t.data instanceof Float32Array ? "float32" : "int32");
+    return goldenToTensor(this.get(k));
   }
   json<T>(): T {
     return JSON.parse(fs.readFileSync(path.join(this.dir, "golden.json"), "utf8")) as T;
@@ -196,15 +183,6 @@ export class DeviceMomentsAdamW implements StepOptimizer {
 }
 
 export type OptimizerKind = "project" | "device";
-
-interface GoldenTrain {
-  lr: number;
-  weight_decay: number;
-  max_grad_norm: number;
-  n_steps: number;
-  optimizer_defaults: { betas: [number, number]; eps: number };
-  steps: Array<{ step: number; loss: number; grad_norm_before_clip: number; lr: number }>;
-}
 
 /**
  * Five golden optimizer steps (HF's recipe) through TrainStepper from tiny-bert/model: losses, grad norms and

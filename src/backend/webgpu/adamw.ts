@@ -14,28 +14,14 @@
 import { tf } from "../tf";
 import { ADAMW_KERNEL } from "../../train/adamwKernels";
 import type { AdamWStepAttrs } from "../../train/adamwKernels";
-import { flat, flatDispatch, sizeOf, TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike } from "./program";
-
-const WORKGROUP = 256;
+import { flat, FlatProgram, sizeOf, TensorInfoLike, WebGPUKernelBackend } from "./program";
 
 /** m' (second = false) or v' (second = true) from the gradient and the old moment. */
-class MomentProgram implements WebGPUProgramLike {
-  variableNames = ["G", "S"];
-  outputShape: number[];
+class MomentProgram extends FlatProgram {
   shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
-  size = true;
-  uniforms = "beta : f32, oneMinusBeta : f32, gradScale : f32,";
-  outputComponent: number;
-  variableComponents: number[];
 
   constructor(n: number, component: number, private readonly second: boolean) {
-    this.outputShape = [n];
-    this.outputComponent = component;
-    this.variableComponents = [component, component];
-    this.dispatch = flatDispatch(n, WORKGROUP, component);
+    super(n, component, ["G", "S"], "beta : f32, oneMinusBeta : f32, gradScale : f32,");
     this.shaderKey = `bertImdbAdamW_${second ? "v" : "m"}_${component}`;
   }
 
@@ -51,23 +37,11 @@ class MomentProgram implements WebGPUProgramLike {
 }
 
 /** p' from p and the already updated moments. */
-class ParamProgram implements WebGPUProgramLike {
-  variableNames = ["P", "M", "V"];
-  outputShape: number[];
+class ParamProgram extends FlatProgram {
   shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
-  size = true;
-  uniforms = "decay : f32, stepSize : f32, bc2Sqrt : f32, eps : f32,";
-  outputComponent: number;
-  variableComponents: number[];
 
   constructor(n: number, component: number) {
-    this.outputShape = [n];
-    this.outputComponent = component;
-    this.variableComponents = [component, component, component];
-    this.dispatch = flatDispatch(n, WORKGROUP, component);
+    super(n, component, ["P", "M", "V"], "decay : f32, stepSize : f32, bc2Sqrt : f32, eps : f32,");
     this.shaderKey = `bertImdbAdamW_p_${component}`;
   }
 

@@ -4,9 +4,9 @@
 // DROPOUT_MASK_KERNEL; sizes beyond one dispatch fall back to the host version (same values).
 import { tf } from "../tf";
 import { DROPOUT_MASK_KERNEL, fillDropoutMask } from "../../model/dropout";
-import { flatDispatch, sizeOf, TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike } from "./program";
+import { FLAT_WORKGROUP, FlatProgram, sizeOf, TensorInfoLike, WebGPUKernelBackend } from "./program";
 
-const WORKGROUP = 256;
+const WORKGROUP = FLAT_WORKGROUP;
 const MAX_GROUPS = 65535;
 
 /** WGSL of src/model/dropout.ts's pcgHash and dropoutHash (u32 arithmetic wraps as Math.imul does). */
@@ -20,21 +20,11 @@ export const WGSL_DROPOUT_HASH = `
     return pcgHash(pcgHash(index + pcgHash(seed)) ^ seed);
   }`;
 
-class DropoutMaskProgram implements WebGPUProgramLike {
-  variableNames: string[] = [];
-  outputShape: number[];
+class DropoutMaskProgram extends FlatProgram {
   shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
-  size = true;
-  uniforms = "seed : u32, threshold : u32, scale : f32,";
-  outputComponent: number;
 
-  constructor(n: number, private readonly component: number) {
-    this.outputShape = [n];
-    this.outputComponent = component;
-    this.dispatch = flatDispatch(n, WORKGROUP, component);
+  constructor(n: number, component: number) {
+    super(n, component, [], "seed : u32, threshold : u32, scale : f32,");
     this.shaderKey = `bertImdbDropoutMask_${component}`;
   }
 

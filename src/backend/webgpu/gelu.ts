@@ -5,12 +5,12 @@
 // version to float32 rounding. Registered for "webgpu" as BertImdbGelu / BertImdbGeluGrad; `geluFused` is the
 // differentiable op src/model/ops.ts calls where hasFusedGelu() is true.
 import { tf } from "../tf";
-import { flat, flatDispatch, sizeOf, TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike } from "./program";
+import { flat, FLAT_WORKGROUP, FlatProgram, sizeOf, TensorInfoLike, WebGPUKernelBackend } from "./program";
 
 export const GELU_KERNEL = "BertImdbGelu";
 export const GELU_GRAD_KERNEL = "BertImdbGeluGrad";
 
-const WORKGROUP = 256;
+const WORKGROUP = FLAT_WORKGROUP;
 const MAX_GROUPS = 65535;
 
 /** WGSL: Φ(x) and φ(x) for a vec4 or scalar T (erf: A&S 7.1.26, tfjs's ERF_* constants). */
@@ -35,23 +35,11 @@ function wgslHelpers(t: string): string {
   }`;
 }
 
-class GeluProgram implements WebGPUProgramLike {
-  variableNames: string[];
-  outputShape: number[];
+class GeluProgram extends FlatProgram {
   shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
-  size = true;
-  outputComponent: number;
-  variableComponents: number[];
 
-  constructor(n: number, private readonly component: number, private readonly grad: boolean) {
-    this.variableNames = grad ? ["X", "DY"] : ["X"];
-    this.outputShape = [n];
-    this.outputComponent = component;
-    this.variableComponents = this.variableNames.map(() => component);
-    this.dispatch = flatDispatch(n, WORKGROUP, component);
+  constructor(n: number, component: number, private readonly grad: boolean) {
+    super(n, component, grad ? ["X", "DY"] : ["X"]);
     this.shaderKey = `bertImdbGelu_${grad ? "grad" : "fwd"}_${component}`;
   }
 

@@ -46,3 +46,36 @@ export function flat(t: TensorInfoLike): TensorInfoLike {
 export function flatDispatch(n: number, workgroupSize: number, component: number): [number, number, number] {
   return [Math.max(1, Math.ceil(n / (workgroupSize * component))), 1, 1];
 }
+
+/** Threads per workgroup of the flat programs. */
+export const FLAT_WORKGROUP = 256;
+
+/**
+ * A program over n elements laid out flat, `component` (1 or 4) per invocation, in workgroups of 256, with
+ * uniforms.size set (guard with `if (index < uniforms.size)`). Subclasses name the inputs, the shader key and
+ * the WGSL; every input is read with the same component width.
+ */
+export abstract class FlatProgram implements WebGPUProgramLike {
+  outputShape: number[];
+  abstract shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [FLAT_WORKGROUP, 1, 1];
+  size = true;
+  outputComponent: number;
+  variableComponents: number[];
+
+  constructor(
+    n: number,
+    readonly component: number,
+    readonly variableNames: string[],
+    readonly uniforms?: string,
+  ) {
+    this.outputShape = [n];
+    this.outputComponent = component;
+    this.variableComponents = variableNames.map(() => component);
+    this.dispatch = flatDispatch(n, FLAT_WORKGROUP, component);
+  }
+
+  abstract getUserCode(): string;
+}
