@@ -63,29 +63,27 @@ function golden(dir: string): Golden {
 /** batch0 logits and every hidden state of tiny-bert against transformers. `dir`: golden/tiny-bert. */
 export async function checkForward(dir: string): Promise<CheckResult> {
   const G = golden(dir);
-  // Leaks are counted once the model is gone: on webgpu it keeps its fused QKV weights between passes.
-  const before = tf.memory().numTensors;
   const model = await BertForSequenceClassification.fromPretrained(path.join(dir, "model"), { quiet: true });
-  let d: { logits: number; hidden: number[] };
   try {
-    d = tf.tidy(() => {
+    const before = tf.memory().numTensors;
+    const d = tf.tidy(() => {
       const out = model.forward({ inputIds: G.tensor("batch0.input_ids"), attentionMask: G.tensor("batch0.attention_mask") }, { outputHiddenStates: true });
       return {
         logits: maxAbsDiff(out.logits.dataSync(), G.get("batch0.logits").data),
         hidden: (out.hiddenStates ?? []).map((h, i) => maxAbsDiff(h.dataSync(), G.get(`batch0.hidden_states.${i}`).data)),
       };
     });
+    const leaked = tf.memory().numTensors - before;
+    const worst = Math.max(d.logits, ...d.hidden);
+    return {
+      name: "forward batch0 (logits, hidden states)",
+      pass: worst <= GPU_TOL && d.hidden.length === 3 && leaked === 0,
+      detail: `max abs diff: logits ${exp(d.logits)}, hidden states ${d.hidden.map(exp).join(", ")}${leaked ? `; ${leaked} tensors leaked` : ""} (tolerance ${GPU_TOL})`,
+      figures: { logits: d.logits, worstHidden: Math.max(...d.hidden), leaked },
+    };
   } finally {
     model.dispose();
   }
-  const leaked = tf.memory().numTensors - before;
-  const worst = Math.max(d.logits, ...d.hidden);
-  return {
-    name: "forward batch0 (logits, hidden states)",
-    pass: worst <= GPU_TOL && d.hidden.length === 3 && leaked === 0,
-    detail: `max abs diff: logits ${exp(d.logits)}, hidden states ${d.hidden.map(exp).join(", ")}${leaked ? `; ${leaked} tensors leaked` : ""} (tolerance ${GPU_TOL})`,
-    figures: { logits: d.logits, worstHidden: Math.max(...d.hidden), leaked },
-  };
 }
 
 /** Loss and every parameter gradient of batch0 against the golden (max abs diff / max |golden|). */

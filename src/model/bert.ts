@@ -76,8 +76,6 @@ export class BertForSequenceClassification {
   private readonly params = new Map<string, tf.Variable>();
   private readonly dropoutRng: Rng;
   private disposed = false;
-  /** Per layer: the concatenated QKV weight and bias and the parameter buffers they were made from. */
-  private readonly qkvCache = new Map<number, { sources: object[]; weight: tf.Tensor; bias: tf.Tensor }>();
 
   private constructor(config: BertConfig, values: Map<string, Float32Array>, seed: number, report: LoadReport | null) {
     this.config = config;
@@ -182,30 +180,6 @@ export class BertForSequenceClassification {
   }
 
   /**
-   * The query, key and value projections of layer i as one [3·hidden, hidden] weight and [3·hidden] bias.
-   * Built by concatenation in every pass that records gradients (they must flow back to the three
-   * parameters); otherwise, on webgpu, kept between passes until a parameter changes (assign() gives it a new
-   * buffer): at evaluation batch size the 24 concatenations per pass cost more in dispatches than in work.
-   */
-  private fusedQkv(i: number): { weight: tf.Tensor; bias: tf.Tensor } {
-    const lp = layerPrefix(i);
-    const vars = [LAYER_PARTS.query, LAYER_PARTS.key, LAYER_PARTS.value].flatMap((part) => [this.p(`${lp}.${part}.weight`), this.p(`${lp}.${part}.bias`)]);
-    const build = () => ({ weight: tf.concat([vars[0], vars[2], vars[4]], 0), bias: tf.concat([vars[1], vars[3], vars[5]], 0) });
-    const tapeOn = (tf.engine() as unknown as { isTapeOn?: () => boolean }).isTapeOn?.() ?? true;
-    if (tapeOn || tf.getBackend() !== "webgpu") return build();
-    const sources = vars.map((v) => v.dataId);
-    const cached = this.qkvCache.get(i);
-    if (cached && cached.sources.every((d, k) => d === sources[k])) return cached;
-    if (cached) tf.dispose([cached.weight, cached.bias]);
-    const fresh = build();
-    tf.keep(fresh.weight);
-    tf.keep(fresh.bias);
-    const entry = { sources, ...fresh };
-    this.qkvCache.set(i, entry);
-    return entry;
-  }
-
-  /**
    * Runs the model on int32 [batch, seq] inputs. Returns tensors the caller owns (dispose them, or call
    * inside tf.tidy). For training, wrap loss = computeLoss(forward(..., {training: true}).logits, labels)
    * in tf.variableGrads / optimizer.minimize.
@@ -249,7 +223,8 @@ export class BertForSequenceClassification {
         const lp = layerPrefix(i);
         const w = (part: string, kind: "weight" | "bias") => p(`${lp}.${part}.${kind}`);
         // Self-attention with one fused QKV product.
-        const { weight: wqkv, bias: bqkv } = this.fusedQkv(i);
+        const wqkv = tf.concat([w(LAYER_PARTS.query, "weight"), w(LAYER_PARTS.key, "weight"), w(LAYER_PARTS.value, "weight")], 0);
+        const bqkv = tf.concat([w(LAYER_PARTS.query, "bias"), w(LAYER_PARTS.key, "bias"), w(LAYER_PARTS.value, "bias")], 0);
         const qkv = linear(h, wqkv, bqkv); // [B*S, 3H]
         const attnDrop = training && cfg.attentionProbsDropoutProb > 0;
         const dropSeed = attnDrop ? siteSeed(stepSeed, site++) : 0;
@@ -308,8 +283,6 @@ export class BertForSequenceClassification {
 
   /** Frees every parameter. The model cannot be used afterwards. */
   dispose(): void {
-    for (const c of this.qkvCache.values()) tf.dispose([c.weight, c.bias]);
-    this.qkvCache.clear();
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
     this.disposed = true;
