@@ -12,7 +12,9 @@
 //           BERT, Trainer.train with the preset's arguments, evaluation on the test split (HF-style metrics)
 // Usage (GPU host): source .device-carry/setup.sh && XDG_RUNTIME_DIR=/tmp /tmp/node .device-carry/gpu.cjs [options]
 // Here (lavapipe): node --import tsx bench/gpu/device.ts --data .device-carry/data --bert-config small ...
-// Options: --data DIR (default .device-carry/data)  --parts init,golden,bert,quick
+//   matmul  (only when named) the linear products of bert-base through the tiled kernel (tile size, K step)
+//           and through tfjs's matMul, in TFLOP/s
+// Options: --data DIR (default .device-carry/data)  --parts init,golden,bert,quick (and matmul)
 //   --bert-config base|small  --bert-batch 16  --bert-seq 128  --bert-warmup 2  --bert-steps 8
 //   --bert-optimizers device,project,composed  --submit-sweep 15,64,256 (steps each: --sweep-steps 3; "" = none)
 //   --eval-rows 2000  --eval-batch 16  --profile 1 (GPU time per kernel of one train step and one eval batch,
@@ -41,7 +43,7 @@ import { linearScheduleWithWarmup } from "../../src/train/lrSchedule";
 import { Trainer } from "../../src/train/trainer";
 import { TrainStepper } from "../../src/train/trainStep";
 import { layerNorm } from "../../src/model/ops";
-import { hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, MATMUL_KERNEL } from "../../src/backend/webgpu";
+import { hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, MATMUL_KERNEL, matMulTiled } from "../../src/backend/webgpu";
 import { checkAdamWKernel, checkAttentionKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, DeviceMomentsAdamW, withoutWebGPUKernels } from "../../test/webgpuGolden";
 
 // ---------------------------------------------------------------- arguments
@@ -537,6 +539,53 @@ async function profileKernels(fn: () => unknown): Promise<Record<string, unknown
   return { kernels: info.kernels.length, gpuMsTotal: round(total, 2), wallMsUnderProfiling: round(performance.now() - s0, 0), top };
 }
 
+/** The linear products of bert-base at 2,048 tokens: the tiled kernel per tile size and K step, and tfjs's. */
+async function partMatmul(deadline: number, record: Record<string, unknown>): Promise<void> {
+  const M = ARGS.bertBatch * ARGS.bertSeq;
+  const shapes: Array<[string, number, number]> = [["qkv", 2304, 768], ["attn out", 768, 768], ["intermediate", 3072, 768], ["output", 768, 3072]];
+  const variants: Array<{ name: string; tile?: string; bk?: string }> = [
+    { name: "tfjs" },
+    { name: "tiled auto k8" },
+    { name: "tiled 64 k8", tile: "64" },
+    { name: "tiled 128 k8", tile: "128" },
+    { name: "tiled auto k16", bk: "16" },
+    { name: "tiled 64 k16", tile: "64", bk: "16" },
+    { name: "tiled 128 k16", tile: "128", bk: "16" },
+  ];
+  const rows: Record<string, unknown>[] = [];
+  record.products = rows;
+  const iters = 20;
+  for (const [label, n, k] of shapes) {
+    const x = tf.randomNormal([M, k], 0, 1, "float32", 1);
+    const w = tf.randomNormal([n, k], 0, 0.02, "float32", 2);
+    const b = tf.zeros([n]);
+    const row: Record<string, unknown> = { product: label, m: M, n, k };
+    try {
+      for (const v of variants) {
+        if (performance.now() > deadline) break;
+        process.env.BERT_IMDB_MATMUL_TILE = v.tile ?? "";
+        process.env.BERT_IMDB_MATMUL_BK = v.bk ?? "";
+        const once = () => (v.name === "tfjs" ? tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }) : matMulTiled(x, w, false, true, b)!);
+        tf.tidy(() => once().dataSync());
+        const s0 = performance.now();
+        const outs: tf.Tensor[] = [];
+        for (let i = 0; i < iters; i++) outs.push(once());
+        outs[outs.length - 1].dataSync();
+        const ms = (performance.now() - s0) / iters;
+        tf.dispose(outs);
+        row[v.name] = round((2 * M * n * k) / (ms * 1e9), 2); // TFLOP/s
+      }
+    } finally {
+      tf.dispose([x, w, b]);
+      delete process.env.BERT_IMDB_MATMUL_TILE;
+      delete process.env.BERT_IMDB_MATMUL_BK;
+    }
+    rows.push(row);
+    log(`matmul ${label} [${M}, ${k}]·[${n}, ${k}]ᵀ TFLOP/s: ${JSON.stringify(row)}`);
+    save();
+  }
+}
+
 async function partQuick(deadline: number, record: Record<string, unknown>): Promise<void> {
   const dir = path.join(ARGS.data, "quick");
   const preset = JSON.parse(fs.readFileSync(path.join(dir, "preset.json"), "utf8")) as Omit<RunConfig, "runDir">;
@@ -646,6 +695,7 @@ async function main(): Promise<void> {
     return;
   }
   await part("golden", ARGS.budget.golden, partGolden);
+  await part("matmul", 60, partMatmul);
   await part("bert", ARGS.budget.bert, partBert);
   await part("quick", ARGS.budget.quick, partQuick);
   results.totalSeconds = round((performance.now() - t0) / 1000, 1);

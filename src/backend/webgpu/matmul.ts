@@ -13,7 +13,8 @@ import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike } from "./progra
 
 export const MATMUL_KERNEL = "BertImdbMatMul";
 
-const BK = 8;
+/** K step per workgroup-memory stage (default; BERT_IMDB_MATMUL_BK=16 for measurements). */
+const DEFAULT_BK = 8;
 const THREADS = 256;
 /** Threads per tile side (16 × 16 = THREADS); each thread computes (tile/16)² values. */
 const SIDE = 16;
@@ -34,15 +35,17 @@ class TiledMatMulProgram implements WebGPUProgramLike {
     private readonly transposeB: boolean,
     private readonly hasBias: boolean,
     private readonly tile: 64 | 128,
+    private readonly bk: number,
   ) {
     this.variableNames = hasBias ? ["A", "B", "Bias"] : ["A", "B"];
     this.outputShape = [m, n];
     this.dispatch = [Math.ceil(n / tile), Math.ceil(m / tile), 1];
-    this.shaderKey = `bertImdbMatMul_${transposeA ? "T" : "N"}${transposeB ? "T" : "N"}_${hasBias ? "bias" : "plain"}_${tile}`;
+    this.shaderKey = `bertImdbMatMul_${transposeA ? "T" : "N"}${transposeB ? "T" : "N"}_${hasBias ? "bias" : "plain"}_${tile}_k${bk}`;
   }
 
   getUserCode(): string {
     const TILE = this.tile;
+    const BK = this.bk;
     // Each thread owns `halves` groups of 4 rows (and of 4 columns), the groups TILE/halves apart.
     const halves = TILE / (4 * SIDE);
     // Which element of the tile a thread loads: along the stored matrix's contiguous axis for coalescing.
@@ -138,8 +141,10 @@ function matMulKernel(args: Args): TensorInfoLike {
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== n)) throw new Error(`tiled matMul (webgpu): bias must be [${n}]`);
   // 128×128 tiles give each thread the most work, but only when there are enough of them to fill the GPU
   // (bert-base: 2,048 tokens × 768 outputs makes 96 such tiles on an H100's 132 SMs); else 64×64.
-  const tile = Math.ceil(m / 128) * Math.ceil(n / 128) >= 256 ? 128 : 64;
-  const program = new TiledMatMulProgram(m, n, transposeA, transposeB, !!bias, tile);
+  const forced = Number(process.env.BERT_IMDB_MATMUL_TILE);
+  const tile = forced === 64 || forced === 128 ? forced : Math.ceil(m / 128) * Math.ceil(n / 128) >= 256 ? 128 : 64;
+  const bk = Number(process.env.BERT_IMDB_MATMUL_BK) === 16 ? 16 : DEFAULT_BK;
+  const program = new TiledMatMulProgram(m, n, transposeA, transposeB, !!bias, tile, bk);
   const inputs = bias ? [a, b, bias] : [a, b];
   return backend.runWebGPUProgram(program, inputs, "float32", [
     { type: "int32", data: [m] },
