@@ -566,13 +566,16 @@ async function partMatmul(deadline: number, record: Record<string, unknown>): Pr
         process.env.BERT_IMDB_MATMUL_TILE = v.tile ?? "";
         process.env.BERT_IMDB_MATMUL_BK = v.bk ?? "";
         const once = () => (v.name === "tfjs" ? tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }) : matMulTiled(x, w, false, true, b)!);
+        // Outputs are disposed as soon as they are queued, so the buffer pool hands the same buffer back (new
+        // buffers would be allocated and zero-filled by Dawn, which is what a first version of this loop timed).
+        tf.tidy(() => once().dataSync());
         tf.tidy(() => once().dataSync());
         const s0 = performance.now();
-        const outs: tf.Tensor[] = [];
-        for (let i = 0; i < iters; i++) outs.push(once());
-        outs[outs.length - 1].dataSync();
+        for (let i = 0; i < iters - 1; i++) once().dispose();
+        const last = once();
+        last.dataSync();
+        last.dispose();
         const ms = (performance.now() - s0) / iters;
-        tf.dispose(outs);
         row[v.name] = round((2 * M * n * k) / (ms * 1e9), 2); // TFLOP/s
       }
     } finally {
