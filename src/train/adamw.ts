@@ -122,25 +122,19 @@ export class AdamW {
     // moments in host memory; elsewhere: the update composed of tf ops.
     const onDevice = hasDeviceAdamW();
     const fused = !onDevice && hasFusedAdamW();
+    const tensorStep = onDevice ? adamwStepOnDevice : adamwStepComposed;
     for (const slot of this.slots) {
       const g = grads.get(slot.name);
       if (!g) continue;
       const attrs = { ...base, weightDecay: slot.weightDecay };
-      if (onDevice) {
-        const t = toTensors(slot);
-        const [p, m, v] = adamwStepOnDevice(slot.variable, g, t.m, t.v, attrs);
-        slot.variable.assign(p);
-        p.dispose();
-        tf.dispose([t.m, t.v]);
-        slot.tensors = { m: tf.keep(m), v: tf.keep(v) };
-      } else if (fused) {
+      if (fused) {
         const { m, v } = toHost(slot);
         const p = adamwStepFused(slot.variable, g, { ...attrs, expAvg: m, expAvgSq: v });
         slot.variable.assign(p);
         p.dispose();
       } else {
         const t = toTensors(slot);
-        const [p, m, v] = adamwStepComposed(slot.variable, g, t.m, t.v, attrs);
+        const [p, m, v] = tensorStep(slot.variable, g, t.m, t.v, attrs);
         slot.variable.assign(p);
         p.dispose();
         tf.dispose([t.m, t.v]);
