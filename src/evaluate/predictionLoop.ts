@@ -5,7 +5,7 @@ import { disposeBatch } from "../format/index";
 import { progressBar } from "../progress";
 import type { LossFn, TrainableModel } from "../train/trainStep";
 import { InterruptGuard, yieldToEventLoop } from "../train/interrupt";
-import { LabeledDataset, makeLoader } from "./dataset";
+import { LabeledDataset, labelsOf, makeLoader } from "./dataset";
 
 export interface PredictionLoopResult {
   /** Logits, one row per example: [n][numLabels]. */
@@ -37,7 +37,10 @@ export async function predictionLoop(model: TrainableModel, dataset: LabeledData
   const bar = opts.progress === false ? null : progressBar({ total: loader.numBatches, description: opts.description ?? "Evaluating", unit: "batch" });
   const ownGuard = opts.guard ? null : await InterruptGuard.install("evaluation stops after the current batch");
   const logits: number[][] = [];
-  const labels = new Int32Array(n);
+  // The loader keeps row order (no shuffle), so the labels are the dataset's own, read on the host: reading
+  // them back from each batch's tensor would be a synchronous GPU read per batch on webgpu (tfjs drops the
+  // host copy of a tensor once it is uploaded).
+  const labels = Int32Array.from(labelsOf(dataset, "the evaluation dataset"));
   let lossSum = 0;
   let seen = 0;
   let steps = 0;
@@ -70,7 +73,6 @@ export async function predictionLoop(model: TrainableModel, dataset: LabeledData
         });
         size = out.logits.shape[0] as number;
         pending.push({ ...out, size });
-        labels.set(batch.labels.dataSync() as Int32Array, seen);
       } finally {
         disposeBatch(batch);
       }
