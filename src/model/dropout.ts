@@ -63,5 +63,5 @@ export function dropoutMask(shape: number[], rate: number, seed: number): tf.Ten
   if (n > 0 && tf.getKernel(DROPOUT_MASK_KERNEL, tf.getBackend())) {
     return tf.engine().runKernel(DROPOUT_MASK_KERNEL, {}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   }
-  return tf.tensor(dropoutMaskValues(n, rate, seed), shape, "float32");
+  return tf.tensor(fillDropoutMask(n, attrs.threshold, attrs.scale, attrs.seed), shape, "float32");
 }
