@@ -20,10 +20,6 @@ import {
 } from "../src/hub";
 import { COMMIT, HubTestServer } from "./hubTestServer";
 
-// These tests talk to a fake hub on 127.0.0.1: an HF_HUB_OFFLINE=1 inherited from the shell (CI sets it) must not
-// switch the downloads off. Tests of offline mode set it themselves.
-delete process.env.HF_HUB_OFFLINE;
-
 function bytes(n: number, seed: number): Uint8Array {
   const b = new Uint8Array(n);
   let x = seed >>> 0;

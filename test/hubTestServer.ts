@@ -7,6 +7,10 @@ import { createHash } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
+// Every test file that uses this server talks to 127.0.0.1: an HF_HUB_OFFLINE=1 inherited from the shell (CI
+// sets it) must not switch its downloads off. Tests of offline mode set it themselves.
+delete process.env.HF_HUB_OFFLINE;
+
 export interface ServedFile {
   repoId: string;
   repoType: "model" | "dataset";

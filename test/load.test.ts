@@ -21,10 +21,6 @@ import {
 import { HubTestServer } from "./hubTestServer";
 import { requireShared } from "./shared";
 
-// These tests talk to a fake hub on 127.0.0.1: an HF_HUB_OFFLINE=1 inherited from the shell (CI sets it) must not
-// switch the downloads off. Tests of offline mode set it themselves.
-delete process.env.HF_HUB_OFFLINE;
-
 const FIXTURE = path.join(__dirname, "fixtures", "data", "imdb-snappy");
 const fixtureFile = (split: "train" | "test") => path.join(FIXTURE, ...IMDB_FILES[split].split("/"));
 

@@ -11,10 +11,6 @@ import { resetEmbeddedWarning } from "../src/tokenize/resolveTokenizerFiles";
 import { HubTestServer } from "./hubTestServer";
 import { requireShared } from "./shared";
 
-// These tests talk to a fake hub on 127.0.0.1: an HF_HUB_OFFLINE=1 inherited from the shell (CI sets it) must not
-// switch the downloads off. Tests of offline mode set it themselves.
-delete process.env.HF_HUB_OFFLINE;
-
 const FILES = ["tokenizer.json", "tokenizer_config.json", "vocab.txt", "config.json"];
 const ENV_KEYS = ["HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_CACHE", "HF_HOME", "HF_ENDPOINT", "HF_TOKEN"];
 const savedEnv: Record<string, string | undefined> = {};
