@@ -323,11 +323,20 @@ export function checkSumOfSquaresKernel(): CheckResult {
 export function withoutWebGPUKernels<T>(names: string[], fn: () => T): T {
   const saved = names.map((n) => tf.getKernel(n, "webgpu")).filter((k): k is tf.KernelConfig => k != null);
   for (const k of saved) tf.unregisterKernel(k.kernelName, "webgpu");
-  try {
-    return fn();
-  } finally {
+  const restore = () => {
     for (const k of saved) tf.registerKernel(k);
+  };
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    restore();
+    throw err;
   }
+  // An async fn keeps the kernels unregistered until its promise settles.
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
 }
 
 /**

@@ -28,7 +28,7 @@ import { initBackend } from "../../src/backend/initBackend";
 import { tf } from "../../src/backend/tf";
 import { dawnLoadedFrom, resetWebGPUStats, webgpuDeviceInfo, webgpuStats } from "../../src/backend/webgpu";
 import { loadInt32Array } from "../../src/artifacts/binary";
-import type { RunConfig } from "../../src/config";
+import { PRESETS, type RunConfig } from "../../src/config";
 import { predictionLoop } from "../../src/evaluate/predictionLoop";
 import type { LabeledDataset } from "../../src/evaluate/dataset";
 import { writeJsonAtomic } from "../../src/io/atomic";
@@ -246,21 +246,10 @@ async function partGolden(deadline: number, record: Record<string, unknown>): Pr
 
 type OptimizerForm = "device" | "project" | "composed";
 
-/** src/train's AdamW uses the tf-op fallback while the webgpu AdamW kernel is unregistered. */
-function withoutFusedAdamW<T>(fn: () => T): T {
-  const kernel = tf.getKernel(ADAMW_KERNEL, "webgpu");
-  if (kernel) tf.unregisterKernel(ADAMW_KERNEL, "webgpu");
-  try {
-    return fn();
-  } finally {
-    if (kernel) tf.registerKernel(kernel);
-  }
-}
-
 function bertConfig(): BertConfigJson {
   const base = JSON.parse(fs.readFileSync(path.join("assets", "bert-base-uncased", "config.json"), "utf8")) as BertConfigJson;
   if (ARGS.bertConfig === "base") return base;
-  if (ARGS.bertConfig === "small") return { ...base, hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 512 };
+  if (ARGS.bertConfig === "small") return { ...base, ...PRESETS.quick.smallModel };
   throw new Error(`--bert-config must be base or small, got ${ARGS.bertConfig}`);
 }
 
@@ -297,7 +286,7 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
       const opts = { lr: 2e-5, weightDecay: 0.01 };
       const opt = form === "device" ? new DeviceMomentsAdamW(params, opts) : new AdamW(params, opts);
       const stepper = new TrainStepper(model, opt as unknown as AdamW, linearScheduleWithWarmup(2e-5, 0, 10_000), computeLoss, 1.0);
-      const exec = <T>(fn: () => T): T => (form === "composed" ? withoutFusedAdamW(fn) : fn());
+      const exec = <T>(fn: () => T): T => (form === "composed" ? withoutWebGPUKernels([ADAMW_KERNEL], fn) : fn());
       try {
         t0 = performance.now();
         const warm: number[] = [];
@@ -647,7 +636,7 @@ async function partQuick(deadline: number, record: Record<string, unknown>): Pro
     return { out, trainSeconds, testMetrics };
   };
   try {
-    const { out, trainSeconds, testMetrics } = ARGS.quickAdamw === "composed" ? await withoutFusedAdamWAsync(run) : await run();
+    const { out, trainSeconds, testMetrics } = ARGS.quickAdamw === "composed" ? await withoutWebGPUKernels([ADAMW_KERNEL], run) : await run();
     const evals = trainer.state.logHistory.filter((e) => typeof e.eval_loss === "number");
     Object.assign(record, {
       adamw: ARGS.quickAdamw,
@@ -667,16 +656,6 @@ async function partQuick(deadline: number, record: Record<string, unknown>): Pro
     trainer.dispose();
     model.dispose();
     fs.rmSync(runDir, { recursive: true, force: true });
-  }
-}
-
-async function withoutFusedAdamWAsync<T>(fn: () => Promise<T>): Promise<T> {
-  const kernel = tf.getKernel(ADAMW_KERNEL, "webgpu");
-  if (kernel) tf.unregisterKernel(ADAMW_KERNEL, "webgpu");
-  try {
-    return await fn();
-  } finally {
-    if (kernel) tf.registerKernel(kernel);
   }
 }
 
