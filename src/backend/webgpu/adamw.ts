@@ -14,7 +14,7 @@
 import { tf } from "../tf";
 import { ADAMW_KERNEL } from "../../train/adamwKernels";
 import type { AdamWStepAttrs } from "../../train/adamwKernels";
-import { flat, FlatProgram, sizeOf, TensorInfoLike, WebGPUKernelBackend } from "./program";
+import { flat, FlatProgram, sizeOf, TensorInfoLike, WebGPUKernelBackend, registerWebGPUKernel } from "./program";
 
 /** m' (second = false) or v' (second = true) from the gradient and the old moment. */
 class MomentProgram extends FlatProgram {
@@ -134,18 +134,14 @@ function adamwWebGPU(args: { inputs: Record<string, TensorInfoLike | undefined>;
   }
 }
 
-let registered = false;
-
-/** Registers the AdamW kernel for "webgpu" (idempotent). */
+/** Registers the AdamW kernel for "webgpu" (idempotent: an existing registration is kept). */
 export function registerWebGPUAdamW(): void {
-  if (registered) return;
-  registered = true;
-  if (!tf.getKernel(ADAMW_KERNEL, "webgpu")) tf.registerKernel({ kernelName: ADAMW_KERNEL, backendName: "webgpu", kernelFunc: adamwWebGPU as unknown as tf.KernelFunc });
+  registerWebGPUKernel(ADAMW_KERNEL, adamwWebGPU);
 }
 
 /** True when the active backend is webgpu with this module's kernel: AdamW can keep its moments on the GPU. */
 export function hasDeviceAdamW(): boolean {
-  return registered && tf.getBackend() === "webgpu" && tf.getKernel(ADAMW_KERNEL, "webgpu") != null;
+  return tf.getBackend() === "webgpu" && tf.getKernel(ADAMW_KERNEL, "webgpu") != null;
 }
 
 /** One fused update with the moments on the GPU: returns [param', m', v'] (new tensors; inputs untouched). */

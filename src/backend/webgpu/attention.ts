@@ -8,7 +8,7 @@
 // S × S scores never exist in memory. Masked keys (HF's additive float32-min bias) contribute exp(−huge) = 0.
 // Registered for "webgpu" as BertImdbAttention.
 import { tf } from "../tf";
-import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike } from "./program";
+import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
 
 export const ATTENTION_KERNEL = "BertImdbAttention";
 
@@ -125,13 +125,9 @@ function attentionKernel(args: { inputs: Record<string, TensorInfoLike | undefin
   ]);
 }
 
-let registered = false;
-
-/** Registers the attention kernel for "webgpu" (idempotent). */
+/** Registers the attention kernel for "webgpu" (idempotent: an existing registration is kept). */
 export function registerWebGPUAttention(): void {
-  if (registered) return;
-  registered = true;
-  if (!tf.getKernel(ATTENTION_KERNEL, "webgpu")) tf.registerKernel({ kernelName: ATTENTION_KERNEL, backendName: "webgpu", kernelFunc: attentionKernel as unknown as tf.KernelFunc });
+  registerWebGPUKernel(ATTENTION_KERNEL, attentionKernel);
 }
 
 /** True when the active backend has the kernel and it supports this head size (a multiple of 4, ≤ 128). */

@@ -4,7 +4,7 @@
 // DROPOUT_MASK_KERNEL; sizes beyond one dispatch fall back to the host version (same values).
 import { tf } from "../tf";
 import { DROPOUT_MASK_KERNEL, fillDropoutMask } from "../../model/dropout";
-import { FLAT_WORKGROUP, FlatProgram, sizeOf, TensorInfoLike, WebGPUKernelBackend } from "./program";
+import { FLAT_WORKGROUP, FlatProgram, sizeOf, TensorInfoLike, WebGPUKernelBackend, registerWebGPUKernel } from "./program";
 
 const WORKGROUP = FLAT_WORKGROUP;
 const MAX_GROUPS = 65535;
@@ -68,13 +68,7 @@ function dropoutMaskKernel(args: { inputs: unknown; backend: unknown; attrs?: Re
   return { dataId: out.dataId, shape: shape.slice(), dtype: "float32" };
 }
 
-let registered = false;
-
-/** Registers the dropout mask kernel for "webgpu" (idempotent). */
+/** Registers the dropout mask kernel for "webgpu" (idempotent: an existing registration is kept). */
 export function registerWebGPUDropout(): void {
-  if (registered) return;
-  registered = true;
-  if (!tf.getKernel(DROPOUT_MASK_KERNEL, "webgpu")) {
-    tf.registerKernel({ kernelName: DROPOUT_MASK_KERNEL, backendName: "webgpu", kernelFunc: dropoutMaskKernel as unknown as tf.KernelFunc });
-  }
+  registerWebGPUKernel(DROPOUT_MASK_KERNEL, dropoutMaskKernel);
 }

@@ -5,7 +5,7 @@
 // version to float32 rounding. Registered for "webgpu" as BertImdbGelu / BertImdbGeluGrad; `geluFused` is the
 // differentiable op src/model/ops.ts calls where hasFusedGelu() is true.
 import { tf } from "../tf";
-import { flat, FLAT_WORKGROUP, FlatProgram, sizeOf, TensorInfoLike, WebGPUKernelBackend } from "./program";
+import { flat, FLAT_WORKGROUP, FlatProgram, sizeOf, TensorInfoLike, WebGPUKernelBackend, registerWebGPUKernel } from "./program";
 
 export const GELU_KERNEL = "BertImdbGelu";
 export const GELU_GRAD_KERNEL = "BertImdbGeluGrad";
@@ -73,14 +73,10 @@ function run(args: Args, grad: boolean): TensorInfoLike {
   return { dataId: out.dataId, shape: x.shape.slice(), dtype: "float32" };
 }
 
-let registered = false;
-
-/** Registers both GELU kernels for "webgpu" (idempotent). */
+/** Registers both GELU kernels for "webgpu" (idempotent: an existing registration is kept). */
 export function registerWebGPUGelu(): void {
-  if (registered) return;
-  registered = true;
-  if (!tf.getKernel(GELU_KERNEL, "webgpu")) tf.registerKernel({ kernelName: GELU_KERNEL, backendName: "webgpu", kernelFunc: ((a: Args) => run(a, false)) as unknown as tf.KernelFunc });
-  if (!tf.getKernel(GELU_GRAD_KERNEL, "webgpu")) tf.registerKernel({ kernelName: GELU_GRAD_KERNEL, backendName: "webgpu", kernelFunc: ((a: Args) => run(a, true)) as unknown as tf.KernelFunc });
+  registerWebGPUKernel(GELU_KERNEL, (a: Args) => run(a, false));
+  registerWebGPUKernel(GELU_GRAD_KERNEL, (a: Args) => run(a, true));
 }
 
 /** True when the active backend has the fused GELU kernels. */

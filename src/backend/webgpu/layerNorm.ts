@@ -8,7 +8,7 @@
 // (tf.customGrad) a model calls where hasFusedLayerNorm() is true. Rows beyond the dispatch limit (65,535)
 // fall back to the same math composed of tf ops.
 import { tf } from "../tf";
-import { flat, sizeOf, TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike } from "./program";
+import { flat, sizeOf, TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
 
 export const LAYER_NORM_KERNEL = "BertImdbLayerNorm";
 export const LAYER_NORM_GRAD_KERNEL = "BertImdbLayerNormGrad";
@@ -235,14 +235,10 @@ function gradKernel(args: Args): TensorInfoLike[] {
   return [{ dataId: dx.dataId, shape: x!.shape.slice(), dtype: "float32" }, dgamma, dbeta];
 }
 
-let registered = false;
-
-/** Registers both LayerNorm kernels for "webgpu" (idempotent). */
+/** Registers both LayerNorm kernels for "webgpu" (idempotent: an existing registration is kept). */
 export function registerWebGPULayerNorm(): void {
-  if (registered) return;
-  registered = true;
-  if (!tf.getKernel(LAYER_NORM_KERNEL, "webgpu")) tf.registerKernel({ kernelName: LAYER_NORM_KERNEL, backendName: "webgpu", kernelFunc: forwardKernel as unknown as tf.KernelFunc });
-  if (!tf.getKernel(LAYER_NORM_GRAD_KERNEL, "webgpu")) tf.registerKernel({ kernelName: LAYER_NORM_GRAD_KERNEL, backendName: "webgpu", kernelFunc: gradKernel as unknown as tf.KernelFunc });
+  registerWebGPUKernel(LAYER_NORM_KERNEL, forwardKernel);
+  registerWebGPUKernel(LAYER_NORM_GRAD_KERNEL, gradKernel);
 }
 
 /** True when the active backend has the fused LayerNorm kernels. */

@@ -9,7 +9,7 @@
 // to every row. Registered for "webgpu" as BertImdbMatMul; `matMulTiled` calls it (no gradient of its own:
 // src/model/ops.ts uses it inside the linear layer's custom gradient).
 import { tf } from "../tf";
-import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike } from "./program";
+import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
 
 export const MATMUL_KERNEL = "BertImdbMatMul";
 
@@ -153,13 +153,9 @@ function matMulKernel(args: Args): TensorInfoLike {
   ]);
 }
 
-let registered = false;
-
-/** Registers the tiled matMul kernel for "webgpu" (idempotent). */
+/** Registers the tiled matMul kernel for "webgpu" (idempotent: an existing registration is kept). */
 export function registerWebGPUMatMul(): void {
-  if (registered) return;
-  registered = true;
-  if (!tf.getKernel(MATMUL_KERNEL, "webgpu")) tf.registerKernel({ kernelName: MATMUL_KERNEL, backendName: "webgpu", kernelFunc: matMulKernel as unknown as tf.KernelFunc });
+  registerWebGPUKernel(MATMUL_KERNEL, matMulKernel);
 }
 
 /** Smallest output side worth a 128×128 tile; smaller products stay with tfjs's kernels. */

@@ -3,6 +3,8 @@
 // and strides, `size` when asked for, then `uniforms`), the output as binding 0 (`result`, read_write) and the
 // inputs as read-only bindings named after variableNames. One program writes one output.
 
+import { tf } from "../tf";
+
 export type TensorInfoLike = { dataId: object; shape: number[]; dtype: string };
 
 export interface WebGPUProgramLike {
@@ -78,4 +80,9 @@ export abstract class FlatProgram implements WebGPUProgramLike {
   }
 
   abstract getUserCode(): string;
+}
+
+/** Registers `kernelFunc` for "webgpu" under `name` unless a kernel of that name is already there. */
+export function registerWebGPUKernel(name: string, kernelFunc: unknown): void {
+  if (!tf.getKernel(name, "webgpu")) tf.registerKernel({ kernelName: name, backendName: "webgpu", kernelFunc: kernelFunc as tf.KernelFunc });
 }

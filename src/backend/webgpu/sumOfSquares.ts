@@ -5,7 +5,7 @@
 // partial sum, and a second one-workgroup pass adds the partials.
 import { tf } from "../tf";
 import { SUM_OF_SQUARES_KERNEL } from "../../train/adamwKernels";
-import { flat, sizeOf, TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike } from "./program";
+import { flat, sizeOf, TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
 
 const WORKGROUP = 256;
 const MAX_GROUPS = 256;
@@ -72,13 +72,7 @@ function sumOfSquaresWebGPU(args: { inputs: Record<string, TensorInfoLike | unde
   return { dataId: total.dataId, shape: [], dtype: "float32" };
 }
 
-let registered = false;
-
-/** Registers the sum-of-squares kernel for "webgpu" (idempotent). */
+/** Registers the sum-of-squares kernel for "webgpu" (idempotent: an existing registration is kept). */
 export function registerWebGPUSumOfSquares(): void {
-  if (registered) return;
-  registered = true;
-  if (!tf.getKernel(SUM_OF_SQUARES_KERNEL, "webgpu")) {
-    tf.registerKernel({ kernelName: SUM_OF_SQUARES_KERNEL, backendName: "webgpu", kernelFunc: sumOfSquaresWebGPU as unknown as tf.KernelFunc });
-  }
+  registerWebGPUKernel(SUM_OF_SQUARES_KERNEL, sumOfSquaresWebGPU);
 }
