@@ -8,7 +8,7 @@ import { tf } from "../src/backend/tf";
 import { BertForSequenceClassification } from "../src/model";
 import { BERT_ONNX_OPS, exportOnnx, inspectOnnx, irVersionForOpset } from "../src/onnx";
 import { requireShared } from "./shared";
-import { goldenBatches, maxAbsDiff, runOnnx, tempDir, tinySavedFolder } from "./onnxHelpers";
+import { goldenBatches, maxAbsDiff, runOnnx, sharpenClassifier, tempDir, tinySavedFolder } from "./onnxHelpers";
 
 test("exportOnnx writes onnx/model.onnx with the transformers.js contract (from a saved folder, no live model)", async (t) => {
   if (!requireShared(t, "golden/tiny-bert/model/model.safetensors")) return;
@@ -122,4 +122,36 @@ test("exportOnnx explains what is missing", async (t) => {
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ ...cfg, hidden_act: "gelu_new" }));
   await assert.rejects(exportOnnx(dir), /hidden_act "gelu_new" is not supported/);
   assert.ok(!fs.existsSync(path.join(dir, "onnx", "model.onnx")), "a failed export writes nothing");
+});
+
+test("the export puts [SEP] back on rows truncated without it at model_max_length, and touches nothing else", async (t) => {
+  if (!requireShared(t, "golden/tiny-bert/model/model.safetensors")) return;
+  const dir = tinySavedFolder(path.join(tempDir("onnx"), "saved"), { transform: sharpenClassifier });
+  const res = await exportOnnx(dir);
+  assert.deepEqual(res.finalSep, { sepTokenId: 102, maxLength: 512 });
+  assert.match(inspectOnnx(res.file).metadata.final_sep ?? "", /input_ids\[:, -1\] := 102 .* 512 tokens/);
+  const plainDir = tinySavedFolder(path.join(tempDir("onnx"), "plain"), { transform: sharpenClassifier });
+  const plain = await exportOnnx(plainDir, { finalSep: false });
+  assert.equal(plain.finalSep, null);
+
+  const piece = (i: number): number => 1000 + ((i * 7919) % 20000);
+  const row = (n: number, end: number | null): number[] => [101, ...Array.from({ length: n }, (_, i) => piece(i)), ...(end === null ? [] : [end])];
+  const cutBySep = row(510, 102); // Python's truncation: 510 pieces + [SEP]
+  const cutBare = row(511, null); // transformers.js 4.3: 511 pieces, [SEP] dropped
+  const run = async (file: string, rows: number[][], masks?: number[][]) =>
+    runOnnx(file, Int32Array.from(rows.flat()), Int32Array.from((masks ?? rows.map((r) => r.map(() => 1))).flat()), [rows.length, rows[0].length]);
+  const withFix = await run(res.file, [cutBare, cutBySep]);
+  assert.ok(maxAbsDiff(withFix.logits.slice(0, 2), withFix.logits.slice(2, 4)) <= 1e-6, "a bare cut row scores like Python's truncation");
+  const without = await run(plain.file, [cutBare, cutBySep]);
+  assert.ok(maxAbsDiff(without.logits.slice(0, 2), without.logits.slice(2, 4)) > 1e-4, "without the fix the bare row differs (the test rows must tell them apart)");
+  assert.ok(maxAbsDiff(withFix.logits.slice(2, 4), without.logits.slice(2, 4)) <= 1e-6, "rows that end with [SEP] are unchanged");
+
+  // Shorter rows, and full-length rows whose last position is padding, are never touched.
+  const short = [row(15, null)];
+  assert.ok(maxAbsDiff((await run(res.file, short)).logits, (await run(plain.file, short)).logits) <= 1e-6, "a row below the limit keeps its last token");
+  const padded = [[...row(300, 102), ...new Array(210).fill(0)]];
+  const paddedMask = [padded[0].map((_, i) => (i < 302 ? 1 : 0))];
+  const a = await run(res.file, padded, paddedMask);
+  const b = await run(plain.file, padded, paddedMask);
+  assert.ok(maxAbsDiff(a.logits, b.logits) <= 1e-6, "a padded full-length row is unchanged");
 });

@@ -14,13 +14,31 @@ export const FLOAT32_MIN = -3.4028234663852886e38;
 export const BERT_ONNX_OPS = [
   "Gather", "Shape", "Slice", "Add", "Sub", "Mul", "Div", "Cast", "Unsqueeze", "LayerNormalization",
   "MatMul", "Reshape", "Transpose", "Softmax", "Erf", "Gemm", "Tanh",
+  // Only with `finalSep` (restoring [SEP] on rows cut at the length limit):
+  "Concat", "Equal", "Not", "And", "Where",
 ] as const;
+
+/**
+ * Restores the final [SEP] on rows that a tokenizer cut at the length limit after adding special tokens.
+ * transformers.js (4.3) truncates `[CLS] pieces [SEP]` by dropping everything past `maxLength`, [SEP]
+ * included, where HF Python (and this project) cut the pieces to `maxLength - 2` and keep [SEP]. A row that
+ * fills exactly `maxLength` tokens, is attended at its last position and does not end with [SEP] can only
+ * come from that cut (every tokenizer call that adds special tokens ends a row with [SEP]); the graph then
+ * puts [SEP] in that last position, which gives exactly the ids Python builds.
+ */
+export interface FinalSepOptions {
+  sepTokenId: number;
+  /** The tokenizer's limit (model_max_length, at most max_position_embeddings). */
+  maxLength: number;
+}
 
 export interface BertOnnxOptions {
   opset: number;
   producerVersion: string;
   /** Extra key/value pairs stored in the model's metadata_props. */
   metadata?: Record<string, string>;
+  /** Restore [SEP] on rows truncated without it (see FinalSepOptions); off when absent. */
+  finalSep?: FinalSepOptions;
 }
 
 /** Transposes a row-major [rows, cols] matrix (HF Linear weight [out, in] → MatMul's [in, out]). */
@@ -32,6 +50,23 @@ function transpose2d(t: Float32Tensor): Float32Tensor {
     for (let c = 0; c < cols; c++) out[c * rows + r] = t.data[base + c];
   }
   return { shape: [cols, rows], data: out };
+}
+
+/** input_ids with its last column set to [SEP] on the rows described in FinalSepOptions; returns the new value. */
+function restoreFinalSep(g: OnnxGraphBuilder, o: FinalSepOptions): string {
+  const s = "/restore_final_sep";
+  const axis1 = g.addInt64("axis_1", [1]);
+  const minusOne = g.addInt64("minus_one", [-1]);
+  const end = g.addInt64("slice_to_end", [Number.MAX_SAFE_INTEGER]);
+  const last = g.op("Slice", ["input_ids", minusOne, end, axis1], s); // [b, 1]
+  const head = g.op("Slice", ["input_ids", g.addInt64("zero_start", [0]), minusOne, axis1], s); // [b, seq - 1]
+  const lastMask = g.op("Slice", ["attention_mask", minusOne, end, axis1], s);
+  const sep = g.addInt64("sep_token_id", [o.sepTokenId], true);
+  const full = g.op("Equal", [g.op("Shape", ["input_ids"], s, [intAttr("start", 1), intAttr("end", 2)]), g.addInt64("max_length", [o.maxLength])], s); // [1]
+  const attended = g.op("Equal", [lastMask, g.addInt64("one_int64", [1], true)], s);
+  const notSep = g.op("Not", [g.op("Equal", [last, sep], s)], s);
+  const cut = g.op("And", [g.op("And", [full, attended], s), notSep], s); // [b, 1]
+  return g.op("Concat", [head, g.op("Where", [cut, sep, last], s)], s, [intAttr("axis", 1)]);
 }
 
 /**
@@ -67,9 +102,10 @@ export function buildBertClassifierOnnx(shape: BertClassifierShape, weights: Map
 
   const zero = g.addInt64("zero_1d", [0]);
   const one = g.addFloatScalar("one", 1);
+  const inputIds = opts.finalSep ? restoreFinalSep(g, opts.finalSep) : "input_ids";
   // Embeddings: (word + token_type) + position, then LayerNorm (the order of HF's BertEmbeddings).
   let s = "/bert/embeddings";
-  const word = g.op("Gather", [init("bert.embeddings.word_embeddings.weight"), "input_ids"], `${s}/word_embeddings`, [intAttr("axis", 0)]);
+  const word = g.op("Gather", [init("bert.embeddings.word_embeddings.weight"), inputIds], `${s}/word_embeddings`, [intAttr("axis", 0)]);
   const tokenType = g.op("Gather", [init("bert.embeddings.token_type_embeddings.weight"), "token_type_ids"], `${s}/token_type_embeddings`, [intAttr("axis", 0)]);
   const seqLen = g.op("Shape", ["input_ids"], s, [intAttr("start", 1), intAttr("end", 2)]);
   const position = g.op(

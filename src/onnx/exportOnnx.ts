@@ -7,7 +7,7 @@ import { writeFileAtomic } from "../io/atomic";
 import { readBertShape } from "../save/bertLayout";
 import { SafetensorsFile } from "../safetensors/index";
 import { modelRawConfig, modelWeights, type ExportableModel } from "./modelWeights";
-import { buildBertClassifierOnnx } from "./bertOnnxGraph";
+import { buildBertClassifierOnnx, type FinalSepOptions } from "./bertOnnxGraph";
 import { irVersionForOpset, type Float32Tensor } from "./onnxGraphBuilder";
 
 export interface ExportOnnxOptions {
@@ -15,6 +15,11 @@ export interface ExportOnnxOptions {
   model?: ExportableModel;
   /** ONNX opset of the default domain (17 to 21; 17 → IR version 8). */
   opset?: number;
+  /**
+   * Put [SEP] back at the end of rows that transformers.js truncated without it (default true; needs the
+   * folder's tokenizer files, else nothing is added). See FinalSepOptions in bertOnnxGraph.ts.
+   */
+  finalSep?: boolean;
 }
 
 export interface ExportOnnxResult {
@@ -24,6 +29,8 @@ export interface ExportOnnxResult {
   opset: number;
   irVersion: number;
   numLabels: number;
+  /** The [SEP] restoration built into the graph, or null when there is none. */
+  finalSep: FinalSepOptions | null;
 }
 
 function packageVersion(): string {
@@ -59,6 +66,24 @@ function readFloatWeights(file: string): Map<string, Float32Tensor> {
   }
 }
 
+/**
+ * The [SEP] id and length limit of the tokenizer saved in `dir` (tokenizer_config.json's sep_token and
+ * model_max_length, the id from tokenizer.json's added tokens), or null when the folder has no tokenizer.
+ */
+export function finalSepFromTokenizer(dir: string, maxPositions: number): FinalSepOptions | null {
+  const cfgFile = path.join(dir, "tokenizer_config.json");
+  const tokFile = path.join(dir, "tokenizer.json");
+  if (!fs.existsSync(cfgFile) || !fs.existsSync(tokFile)) return null;
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8")) as { sep_token?: unknown; model_max_length?: unknown };
+  const sepToken = typeof cfg.sep_token === "string" ? cfg.sep_token : (cfg.sep_token as { content?: string } | undefined)?.content;
+  if (!sepToken) return null;
+  const tok = JSON.parse(fs.readFileSync(tokFile, "utf8")) as { added_tokens?: Array<{ id: number; content: string }> };
+  const sep = tok.added_tokens?.find((t) => t.content === sepToken);
+  if (!sep) throw new Error(`${tokFile}: no added token ${JSON.stringify(sepToken)} (the sep_token of ${cfgFile})`);
+  const modelMax = typeof cfg.model_max_length === "number" ? cfg.model_max_length : Infinity;
+  return { sepTokenId: sep.id, maxLength: Math.min(modelMax, maxPositions) };
+}
+
 /** Writes `dir/onnx/model.onnx` (int64 input_ids/attention_mask/token_type_ids → float32 logits). */
 export async function exportOnnx(dir: string, opts: ExportOnnxOptions = {}): Promise<ExportOnnxResult> {
   const opset = opts.opset ?? 17;
@@ -76,12 +101,17 @@ export async function exportOnnx(dir: string, opts: ExportOnnxOptions = {}): Pro
     weights = readFloatWeights(st);
   }
   const shape = readBertShape(raw, opts.model ? "model.config" : path.join(absDir, "config.json"));
+  const finalSep = opts.finalSep === false ? null : finalSepFromTokenizer(absDir, shape.maxPositionEmbeddings);
   const bytes = buildBertClassifierOnnx(shape, weights, {
     opset,
+    finalSep: finalSep ?? undefined,
     producerVersion: packageVersion(),
-    metadata: { source: opts.model ? "tfjs model" : "model.safetensors" },
+    metadata: {
+      source: opts.model ? "tfjs model" : "model.safetensors",
+      ...(finalSep ? { final_sep: `input_ids[:, -1] := ${finalSep.sepTokenId} on attended rows of exactly ${finalSep.maxLength} tokens that do not end with it (truncation without [SEP])` } : {}),
+    },
   });
   const file = path.join(absDir, "onnx", "model.onnx");
   writeFileAtomic(file, bytes);
-  return { file, sizeBytes: bytes.length, opset, irVersion, numLabels: shape.numLabels };
+  return { file, sizeBytes: bytes.length, opset, irVersion, numLabels: shape.numLabels, finalSep };
 }

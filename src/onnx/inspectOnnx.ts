@@ -26,6 +26,8 @@ export interface OnnxSummary {
   /** True when every initializer keeps its data in raw_data (little-endian bytes). */
   allRawData: boolean;
   fileBytes: number;
+  /** The model's metadata_props (key → value). */
+  metadata: Record<string, string>;
 }
 
 const toNum = (v: number | Long | null | undefined): number => (v == null ? 0 : typeof v === "number" ? v : Number(v.toString()));
@@ -76,5 +78,6 @@ export function inspectOnnx(file: string): OnnxSummary {
     numFloatWeights,
     allRawData,
     fileBytes: bytes.length,
+    metadata: Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? "", p.value ?? ""])),
   };
 }
