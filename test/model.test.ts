@@ -12,6 +12,7 @@ import { LoadedTensor, readSafetensors } from "../src/safetensors";
 import { referenceForwardBackward } from "./modelReference";
 import { requireShared } from "./shared";
 import { goldenToTensor, maxAbs, maxAbsDiff } from "./compare";
+import { pytorchGoldenHere, TORCH_ATTENTION, transformersPython } from "./pythonHf";
 
 const TOL = 1e-5;
 
@@ -142,7 +143,9 @@ test(`legacy checkpoint: names mapped, cls.* ignored, classifier initialised, po
  * float64 reference of ./modelReference.ts against the golden (forward to 1e-6; its gradients equal
  * transformers' float64 ones to < 1e-7); and every gradient of ours against the exact one within GRAD_TOL_EXACT
  * (the band PyTorch's own float32 runs fall in: 2.8e-5 to 4.3e-5 from exact) and against the golden within
- * GRAD_TOL_GOLDEN. The brief's figure (max abs diff / max abs of the golden tensor) is printed.
+ * GRAD_TOL_GOLDEN. The brief's figure (max abs diff / max abs of the golden tensor) is printed. Where Python
+ * transformers is installed (npm run python:setup; CI has it), PyTorch re-runs the batch here and ours must be no
+ * further from the golden than PyTorch's own sdpa / eager results are (6.9e-5 / 3.4e-5 with torch 2.13 CPU).
  */
 const GRAD_TOL_EXACT = 5e-5;
 const GRAD_TOL_GOLDEN = 1e-4;
@@ -218,6 +221,29 @@ test(`loss and every parameter gradient of batch0`, async (t) => {
       `gradients (max abs diff / max abs of the golden tensor): worst ours−golden ${worstGolden.toExponential(2)}, ` +
         `ours−exact ${worstExact.toExponential(2)}, PyTorch golden−exact ${worstGoldenVsExact.toExponential(2)}`,
     );
+    // The same comparison for PyTorch itself on this machine (another version and CPU than the golden's): its
+    // gradients miss the golden by as much as ours do, so ≤ 1e-5 against golden.json is below float32 noise
+    // for this batch. Ours must stay within the spread PyTorch shows.
+    const python = transformersPython(t, { skip: false });
+    if (python) {
+      const torchHere = pytorchGoldenHere(python);
+      const worstTorch: Record<string, number> = {};
+      for (const impl of TORCH_ATTENTION) {
+        worstTorch[impl] = 0;
+        for (const name of grads.keys()) {
+          if (/attention\.self\.key\.bias$/.test(name)) continue;
+          const gold = g(G, `grad.${name}`).data as Float32Array;
+          const here = torchHere.tensors.get(`${impl}.grad.${name}`)!.data as Float32Array;
+          worstTorch[impl] = Math.max(worstTorch[impl], maxAbsDiff(here, gold) / maxAbs(gold));
+        }
+      }
+      const spread = Math.max(...Object.values(worstTorch));
+      t.diagnostic(
+        `PyTorch ${torchHere.versions.torch} / transformers ${torchHere.versions.transformers} on this machine, worst torch−golden: ` +
+          `${TORCH_ATTENTION.map((i) => `${i} ${worstTorch[i].toExponential(2)}`).join(", ")} (ours ${worstGolden.toExponential(2)})`,
+      );
+      assert.ok(worstGolden <= spread, `ours−golden ${worstGolden.toExponential(2)} exceeds PyTorch's own spread here (${spread.toExponential(2)})`);
+    }
     if (process.env.BERT_IMDB_VERBOSE) for (const r of rows) t.diagnostic(r);
     tf.dispose([ids, mask, labels]);
   } finally {

@@ -13,7 +13,8 @@ import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { AdamW } from "../src/train/adamw";
 import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
 import { TrainStepper } from "../src/train/trainStep";
-import { GoldenTrain } from "./compare";
+import { GoldenTrain, maxAbs, maxAbsDiff } from "./compare";
+import { pytorchGoldenHere, TORCH_ATTENTION, transformersPython } from "./pythonHf";
 
 async function runGolden(backend: string, t: import("node:test").TestContext): Promise<void> {
   const dir = requireShared(t, "golden/tiny-bert");
@@ -62,21 +63,29 @@ async function runGolden(backend: string, t: import("node:test").TestContext): P
   for (const [name, v] of model.namedParameters()) {
     const after = get(`after.${name}`);
     assert.deepEqual(v.shape, after.shape, name);
-    const got = v.dataSync();
-    let maxAbs = 0;
-    let maxDiff = 0;
-    for (let i = 0; i < got.length; i++) {
-      maxAbs = Math.max(maxAbs, Math.abs(after.data[i]));
-      maxDiff = Math.max(maxDiff, Math.abs(got[i] - after.data[i]));
-    }
-    const rel = maxDiff / maxAbs;
+    const maxDiff = maxAbsDiff(v.dataSync(), after.data);
+    const rel = maxDiff / maxAbs(after.data);
     if (rel > worst) {
       worst = rel;
       worstName = name;
     }
-    assert.ok(rel <= 1e-5, `${name}: max |diff| ${maxDiff} = ${rel.toExponential(2)} of max |after| ${maxAbs}`);
+    assert.ok(rel <= 1e-5, `${name}: max |diff| ${maxDiff} = ${rel.toExponential(2)} of max |after| ${maxAbs(after.data)}`);
   }
   report.push(`parameters after 5 steps: worst max|diff|/max|after| = ${worst.toExponential(2)} (${worstName})`);
+  // For scale: PyTorch itself on this machine (another version and CPU than the golden's), same recipe.
+  const python = transformersPython(t, { skip: false });
+  if (python) {
+    const here = pytorchGoldenHere(python);
+    const figures = TORCH_ATTENTION.map((impl) => {
+      let w = 0;
+      for (const [name] of model.namedParameters()) {
+        const after = get(`after.${name}`).data;
+        w = Math.max(w, maxAbsDiff(here.tensors.get(`${impl}.after.${name}`)!.data, after) / maxAbs(after));
+      }
+      return `${impl} ${w.toExponential(2)}`;
+    });
+    report.push(`PyTorch ${here.versions.torch} here, same five steps: worst max|diff|/max|after| ${figures.join(", ")}`);
+  }
   console.log(report.map((l) => `# [${backend}] ${l}`).join("\n"));
   optimizer.dispose();
   model.dispose();

@@ -1,0 +1,72 @@
+// Checks a saved folder with Python transformers itself: loads it with AutoModelForSequenceClassification /
+// AutoTokenizer / pipeline("sentiment-analysis") in a Python that has transformers and torch (made by
+// `npm run python:setup` in .python-hf/, or named by BERT_IMDB_HF_PYTHON) and returns what Python saw.
+// The Python side is python/check_saved.py; nothing here needs Python unless these functions are called.
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const PROJECT_ROOT = path.join(__dirname, "..", "..");
+
+/** Where `npm run python:setup` puts the virtual environment (relative to the project root). */
+export const HF_PYTHON_VENV = ".python-hf";
+
+export interface PythonCheckResult {
+  versions: { transformers: string; torch: string };
+  config: { model_type: string; architectures: string[]; id2label: Record<string, string>; label2id: Record<string, number>; problem_type: string };
+  model_class: string;
+  loading_info: { missing_keys: string[]; unexpected_keys: string[]; mismatched_keys: string[]; error_msgs: string[] };
+  tokenizer_class: string;
+  model_max_length: number;
+  /** Ids per text as Python's tokenizer builds them (truncation on, padding removed). */
+  input_ids: number[][];
+  logits: number[][];
+  pipeline: Array<{ label: string; score: number }>;
+}
+
+/** Absolute path of a script in the project's python/ folder. */
+export function pythonScript(name: string): string {
+  return path.join(PROJECT_ROOT, "python", name);
+}
+
+/**
+ * A Python interpreter that imports transformers, torch and safetensors: BERT_IMDB_HF_PYTHON, else
+ * .python-hf/bin/python. Returns `{ python }`, or `{ reason }` saying why there is none and how to get one.
+ */
+export function findTransformersPython(): { python: string; reason?: undefined } | { python?: undefined; reason: string } {
+  const candidates = [process.env.BERT_IMDB_HF_PYTHON, path.join(PROJECT_ROOT, HF_PYTHON_VENV, "bin", "python")].filter((x): x is string => !!x);
+  for (const py of candidates) {
+    if (!fs.existsSync(py) && py.includes(path.sep)) continue;
+    const r = spawnSync(py, ["-c", "import transformers, torch, safetensors"], { encoding: "utf8" });
+    if (r.status === 0) return { python: py };
+  }
+  return {
+    reason: `no Python with transformers + torch (tried ${candidates.join(", ")}): run \`npm run python:setup\` (creates ${HF_PYTHON_VENV}/) or set BERT_IMDB_HF_PYTHON`,
+  };
+}
+
+/** Runs a python/ script and returns its standard output (stderr is shown only when it fails). */
+export function runPythonScript(python: string, script: string, args: string[]): string {
+  try {
+    return execFileSync(python, [pythonScript(script), ...args], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`python/${script} failed: ${e.message}\n${(e.stderr ?? "").split("\n").slice(-20).join("\n")}`);
+  }
+}
+
+/** Loads `dir` (written by saveFineTuned) with Python transformers and runs `texts` through it. */
+export function checkWithPythonTransformers(dir: string, texts: string[], opts: { python?: string } = {}): PythonCheckResult {
+  const python = opts.python ?? findTransformersPython().python;
+  if (!python) throw new Error(findTransformersPython().reason);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bert-imdb-pycheck-"));
+  try {
+    const textsFile = path.join(tmp, "texts.json");
+    fs.writeFileSync(textsFile, JSON.stringify(texts));
+    const out = runPythonScript(python, "check_saved.py", [path.resolve(dir), textsFile]);
+    return JSON.parse(out.trim().split("\n").pop() as string) as PythonCheckResult;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
