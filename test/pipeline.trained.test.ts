@@ -1,6 +1,6 @@
 // Parity of our pipeline and transformers.js on a model this project trained itself (not only on the golden
 // tiny model): the quick preset's small BERT, trained for a few dozen steps on generated reviews, then saved
-// (saveFineTuned), exported (exportOnnx) and run through both pipelines.
+// (saveFineTuned), exported (exportOnnx) and run through both pipelines, and through Python transformers where installed.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
@@ -12,12 +12,14 @@ import { BertConfig, BertForSequenceClassification } from "../src/model/index";
 import { SENTIMENT_ID2LABEL } from "../src/model/stage";
 import { loadTokenizer } from "../src/tokenize/index";
 import { Trainer } from "../src/train/index";
+import { checkWithPythonTransformers } from "../src/save/index";
 import { tempDir } from "./onnxHelpers";
+import { transformersPython } from "./pythonHf";
 import { comparePipelines, exportedFolder } from "./pipelineParity";
 
 const ASSETS = path.join(__dirname, "..", "assets", "bert-base-uncased");
 
-test("a freshly trained quick-preset model gives the same labels and scores in transformers.js", async () => {
+test("a freshly trained quick-preset model gives the same labels and scores in transformers.js and Python transformers", async (t) => {
   await initBackend(undefined, { quiet: true });
   const tokenizer = await loadTokenizer(ASSETS);
   const data = syntheticImdb({ trainSize: 320, testSize: 64, seed: 3 });
@@ -56,5 +58,17 @@ test("a freshly trained quick-preset model gives the same labels and scores in t
   const spread = Math.max(...pPositive) - Math.min(...pPositive);
   console.log(`# P(positive) spread over the texts: ${spread.toFixed(4)}`);
   assert.ok(spread > 0.02, `P(positive) barely varies across texts (${spread})`);
+
+  // Python transformers on the same folder (where installed): the same labels and scores.
+  const python = transformersPython(t, { skip: false });
+  if (python) {
+    const py = checkWithPythonTransformers(dir, texts, { python });
+    assert.deepEqual(py.loading_info.missing_keys, []);
+    assert.deepEqual(py.loading_info.unexpected_keys, []);
+    const worst = Math.max(...r.ours.map((x, i) => Math.abs(x.score - py.pipeline[i].score)));
+    console.log(`# trained model in Python transformers ${py.versions.transformers}: max score diff ${worst.toExponential(2)}`);
+    assert.deepEqual(py.pipeline.map((x) => x.label), r.ours.map((x) => x.label));
+    assert.ok(worst <= 1e-5, `Python's scores differ from ours by ${worst}`);
+  }
   model.dispose();
 });
