@@ -10,6 +10,8 @@ import { before, test, TestContext } from "node:test";
 import { initBackend } from "../src/backend/initBackend";
 import { tf } from "../src/backend/tf";
 import { probeWebGPU, webgpuDeviceInfo, webgpuStats } from "../src/backend/webgpu";
+import { AdamW } from "../src/train/adamw";
+import { maxAbsDiff } from "./compare";
 import { requireShared } from "./shared";
 import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkAttentionKernel, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
 
@@ -85,6 +87,53 @@ test("fused AdamW kernel on webgpu matches the JavaScript reference (moments on 
   const before = tf.memory().numTensors;
   report(t, checkAdamWKernel());
   assert.equal(tf.memory().numTensors, before, "no tensor leaked");
+});
+
+test("src/train's AdamW on webgpu updates in place: same values as on cpu, never touches a shared buffer, no stale reads", async (t) => {
+  if (!ready(t)) return;
+  const sizes: Array<[string, number[]]> = [["w", [6, 4]], ["b", [7]]]; // vec4 and scalar programs
+  const init = sizes.map(([, shape], k) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i + k) * 0.5));
+  const grads = (step: number) => sizes.map(([name, shape], k) => [name, Float32Array.from(init[k], (x, i) => Math.cos(x * 7 + i + step) * 1e-2)] as const);
+  const run = async (backend: string, probe: (vars: tf.Variable[], source: tf.Tensor) => void) => {
+    await tf.setBackend(backend);
+    const source = tf.tensor(init[0], sizes[0][1]);
+    const vars = sizes.map(([name, shape], k) => (k === 0 ? tf.variable(source, true, `inplace_${backend}_${name}`) : tf.variable(tf.tensor(init[k], shape), true, `inplace_${backend}_${name}`)));
+    const opt = new AdamW(sizes.map(([name], k) => [name, vars[k]] as [string, tf.Variable]), { lr: 1e-2, weightDecay: 0.1, paramGroups: [{ params: ["w"], weightDecay: 0.1 }, { params: ["b"], weightDecay: 0 }] });
+    for (let step = 1; step <= 3; step++) {
+      const g = new Map(grads(step).map(([name, data], k) => [name, tf.tensor(data, sizes[k][1])]));
+      opt.step(g, { lr: 1e-2 / step, gradScale: 0.5 });
+      tf.dispose([...g.values()]);
+      probe(vars, source);
+    }
+    const out = { params: vars.map((v) => Float32Array.from(v.dataSync())), state: opt.getState(), source: Float32Array.from(source.dataSync()) };
+    opt.dispose();
+    tf.dispose([source, ...vars]);
+    return out;
+  };
+  try {
+    const ref = await run("cpu", () => undefined);
+    const seen: Float32Array[] = [];
+    const buffers: object[] = [];
+    const counts: number[] = [];
+    // Reading every step caches the values on the CPU side; the next in-place update must not leave them stale.
+    const gpu = await run("webgpu", (vars) => {
+      seen.push(Float32Array.from(vars[0].dataSync()));
+      buffers.push(vars[0].dataId);
+      counts.push(tf.memory().numTensors);
+    });
+    assert.notDeepEqual(seen[0], seen[1], "a read after the next step sees the new values");
+    assert.equal(buffers[2], buffers[1], "after the first step (which gives the variable its own buffer) the update is in place");
+    assert.equal(counts[2], counts[1], "an in-place step allocates no tensor");
+    assert.deepEqual(gpu.source, init[0], "the tensor a variable was made from keeps its values");
+    for (let k = 0; k < sizes.length; k++) assert.ok(maxAbsDiff(gpu.params[k], ref.params[k]) <= 1e-6, `param ${sizes[k][0]}: ${maxAbsDiff(gpu.params[k], ref.params[k])}`);
+    for (const [name] of sizes) {
+      assert.ok(maxAbsDiff(gpu.state.expAvg.get(name)!, ref.state.expAvg.get(name)!) <= 1e-7, `m of ${name}`);
+      assert.ok(maxAbsDiff(gpu.state.expAvgSq.get(name)!, ref.state.expAvgSq.get(name)!) <= 1e-9, `v of ${name}`);
+    }
+    assert.equal(gpu.state.step, 3);
+  } finally {
+    await tf.setBackend("webgpu");
+  }
 });
 
 test("sum-of-squares kernel on webgpu matches a float64 sum (one and two passes)", (t) => {

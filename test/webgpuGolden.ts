@@ -14,7 +14,7 @@ import { attention, dropoutMask, gelu, layerNorm } from "../src/model/ops";
 import { FLOAT32_MIN } from "../src/model/bert";
 import { LoadedTensor, readSafetensors } from "../src/safetensors";
 import { AdamW } from "../src/train/adamw";
-import { ADAMW_KERNEL, adamwUpdateArrays, AdamWStepAttrs, SUM_OF_SQUARES_KERNEL } from "../src/train/adamwKernels";
+import { ADAMW_KERNEL, adamwUpdateArrays, AdamWStepAttrs, SUM_OF_SQUARES_KERNEL, SUM_OF_SQUARES_MANY_KERNEL, sumOfSquaresOfAll } from "../src/train/adamwKernels";
 import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
 import { weightDecayParamGroups } from "../src/train/paramGroups";
 import { TrainStepper } from "../src/train/trainStep";
@@ -298,7 +298,7 @@ export function checkAdamWKernel(): CheckResult {
   };
 }
 
-/** The backend's SUM_OF_SQUARES_KERNEL against a float64 sum, one- and two-pass sizes. */
+/** The backend's SUM_OF_SQUARES_KERNEL against a float64 sum, one- and two-pass sizes, and the many-input form. */
 export function checkSumOfSquaresKernel(): CheckResult {
   let worst = 0;
   const rows: string[] = [];
@@ -315,6 +315,21 @@ export function checkSumOfSquaresKernel(): CheckResult {
     worst = Math.max(worst, rel);
     rows.push(`${n}: ${exp(rel)}`);
   }
+  // The many-input form the gradient norm uses: more tensors than one dispatch binds (so several chunks share
+  // the partial-sums buffer), sizes with and without vec4 loads, one large enough for many workgroups.
+  const sizes = Array.from({ length: 41 }, (_, i) => (i === 5 ? 1_000_003 : i === 17 ? 262_144 : 1 + ((i * 7919) % 3000)));
+  const xs = sizes.map((n, i) => randomArray(n, 100 + i, 0.2));
+  let ref = 0;
+  for (const x of xs) for (let i = 0; i < x.length; i++) ref += x[i] * x[i];
+  const ts = xs.map((x) => tf.tensor1d(x));
+  if (!tf.getKernel(SUM_OF_SQUARES_MANY_KERNEL, tf.getBackend())) throw new Error(`no ${SUM_OF_SQUARES_MANY_KERNEL} kernel on ${tf.getBackend()}`);
+  const out = sumOfSquaresOfAll(ts);
+  const got = out.dataSync()[0];
+  if (out.rank !== 0) throw new Error(`sum of squares of many must be a scalar, got shape [${out.shape}]`);
+  tf.dispose([...ts, out]);
+  const relMany = Math.abs(got - ref) / ref;
+  worst = Math.max(worst, relMany);
+  rows.push(`${sizes.length} tensors at once: ${exp(relMany)}`);
   const tol = 1e-5;
   return { name: "sum-of-squares kernel vs float64", pass: worst <= tol, detail: `relative error by size: ${rows.join(", ")} (tolerance ${tol})`, figures: { worst } };
 }

@@ -1,9 +1,10 @@
 // AdamW with decoupled weight decay, numerically as torch.optim.AdamW, over named tfjs variables with HF's
 // parameter groups. One fused kernel per variable per step on cpu/wasm, with the moments in host memory
-// (see adamwKernels.ts); tf-op updates with tensor moments elsewhere. The moments move between the two
+// (see adamwKernels.ts); on webgpu two in-place dispatches per variable with the moments packed on the GPU
+// (src/backend/webgpu/adamw.ts); tf-op updates with tensor moments elsewhere. The moments move between the
 // storages when the backend changes. State (m, v, step) can be exported for checkpoints and loaded back.
 import { tf } from "../backend/tf";
-import { adamwStepOnDevice, hasDeviceAdamW } from "../backend/webgpu/index";
+import { adamwStepInPlace, hasDeviceAdamW, ownsBuffer } from "../backend/webgpu/index";
 import { adamwStepComposed, adamwStepFused, AdamWStepAttrs, hasFusedAdamW, registerAdamWKernels } from "./adamwKernels";
 import { ParamGroup, weightDecayParamGroups } from "./paramGroups";
 
@@ -25,41 +26,71 @@ export interface AdamWState {
   expAvgSq: Map<string, Float32Array>;
 }
 
-/** A parameter and its moments: host arrays (fused kernel backends) or tensors (other backends), never both. */
+/**
+ * A parameter and its moments, in one of three storages (at most one is set): host arrays (the fused kernels
+ * of cpu/wasm), two tensors (the tf-op update), or one packed tensor [m; v] of 2·size values (the in-place
+ * update on webgpu).
+ */
 interface Slot {
   name: string;
   variable: tf.Variable;
   weightDecay: number;
   host: { m: Float32Array; v: Float32Array } | null;
   tensors: { m: tf.Tensor; v: tf.Tensor } | null;
-}
-
-function toHost(s: Slot): { m: Float32Array; v: Float32Array } {
-  if (!s.host) {
-    const t = s.tensors;
-    s.host = t ? { m: Float32Array.from(t.m.dataSync() as Float32Array), v: Float32Array.from(t.v.dataSync() as Float32Array) } : { m: new Float32Array(s.variable.size), v: new Float32Array(s.variable.size) };
-    if (t) tf.dispose([t.m, t.v]);
-    s.tensors = null;
-  }
-  return s.host;
-}
-
-function toTensors(s: Slot): { m: tf.Tensor; v: tf.Tensor } {
-  if (!s.tensors) {
-    const h = s.host;
-    s.tensors = h
-      ? { m: tf.keep(tf.tensor(h.m, s.variable.shape, "float32")), v: tf.keep(tf.tensor(h.v, s.variable.shape, "float32")) }
-      : { m: tf.keep(tf.zerosLike(s.variable)), v: tf.keep(tf.zerosLike(s.variable)) };
-    s.host = null;
-  }
-  return s.tensors;
+  packed: tf.Tensor | null;
 }
 
 /** Read-only view (or copy) of the moments, whatever their storage. */
 function momentArrays(s: Slot): { m: Float32Array; v: Float32Array } {
   if (s.host) return s.host;
   if (s.tensors) return { m: s.tensors.m.dataSync() as Float32Array, v: s.tensors.v.dataSync() as Float32Array };
+  if (s.packed) {
+    const mv = s.packed.dataSync() as Float32Array;
+    return { m: mv.subarray(0, s.variable.size), v: mv.subarray(s.variable.size) };
+  }
   return { m: new Float32Array(s.variable.size), v: new Float32Array(s.variable.size) };
+}
+
+function disposeTensors(s: Slot): void {
+  if (s.tensors) tf.dispose([s.tensors.m, s.tensors.v]);
+  if (s.packed) s.packed.dispose();
+  s.tensors = null;
+  s.packed = null;
+}
+
+function toHost(s: Slot): { m: Float32Array; v: Float32Array } {
+  if (!s.host) {
+    const { m, v } = momentArrays(s);
+    s.host = { m: Float32Array.from(m), v: Float32Array.from(v) };
+    disposeTensors(s);
+  }
+  return s.host;
+}
+
+function toTensors(s: Slot): { m: tf.Tensor; v: tf.Tensor } {
+  if (!s.tensors) {
+    const { m, v } = momentArrays(s);
+    const t = { m: tf.keep(tf.tensor(m, s.variable.shape, "float32")), v: tf.keep(tf.tensor(v, s.variable.shape, "float32")) };
+    disposeTensors(s);
+    s.host = null;
+    s.tensors = t;
+  }
+  return s.tensors;
+}
+
+function toPacked(s: Slot): tf.Tensor {
+  if (!s.packed) {
+    const n = s.variable.size;
+    const mv = new Float32Array(2 * n);
+    const { m, v } = momentArrays(s);
+    mv.set(m);
+    mv.set(v, n);
+    const packed = tf.keep(tf.tensor1d(mv, "float32"));
+    disposeTensors(s);
+    s.host = null;
+    s.packed = packed;
+  }
+  return s.packed;
 }
 
 export class AdamW {
@@ -91,7 +122,7 @@ export class AdamW {
       if (wd === undefined) throw new Error(`AdamW: parameter ${name} is in no parameter group; list it in paramGroups`);
       if (variable.dtype !== "float32") throw new Error(`AdamW: parameter ${name} is ${variable.dtype}; only float32 parameters are supported`);
       // Moments are created on first use, in the storage the backend of that step needs.
-      const slot: Slot = { name, variable, weightDecay: wd, host: null, tensors: null };
+      const slot: Slot = { name, variable, weightDecay: wd, host: null, tensors: null, packed: null };
       this.byName.set(name, slot);
       return slot;
     });
@@ -118,23 +149,31 @@ export class AdamW {
       step: this.stepCount,
       gradScale: opts.gradScale ?? 1,
     };
-    // webgpu: the fused kernel with the moments kept on the GPU as tensors; cpu/wasm: the fused kernel with the
+    // webgpu: two in-place dispatches with the packed moments on the GPU; cpu/wasm: the fused kernel with the
     // moments in host memory; elsewhere: the update composed of tf ops.
     const onDevice = hasDeviceAdamW();
     const fused = !onDevice && hasFusedAdamW();
-    const tensorStep = onDevice ? adamwStepOnDevice : adamwStepComposed;
     for (const slot of this.slots) {
       const g = grads.get(slot.name);
       if (!g) continue;
       const attrs = { ...base, weightDecay: slot.weightDecay };
-      if (fused) {
+      if (onDevice) {
+        // A variable whose buffer another live tensor shares (the tensor it was made from, a kept reshape) is
+        // first given a buffer of its own, so writing in place changes nothing but the variable.
+        if (!ownsBuffer(slot.variable)) {
+          const copy = tf.add(slot.variable, 0);
+          slot.variable.assign(copy);
+          copy.dispose();
+        }
+        adamwStepInPlace(slot.variable, g, toPacked(slot), attrs);
+      } else if (fused) {
         const { m, v } = toHost(slot);
         const p = adamwStepFused(slot.variable, g, { ...attrs, expAvg: m, expAvgSq: v });
         slot.variable.assign(p);
         p.dispose();
       } else {
         const t = toTensors(slot);
-        const [p, m, v] = tensorStep(slot.variable, g, t.m, t.v, attrs);
+        const [p, m, v] = adamwStepComposed(slot.variable, g, t.m, t.v, attrs);
         slot.variable.assign(p);
         p.dispose();
         tf.dispose([t.m, t.v]);
@@ -177,8 +216,7 @@ export class AdamW {
       }
     }
     for (const s of this.slots) {
-      if (s.tensors) tf.dispose([s.tensors.m, s.tensors.v]);
-      s.tensors = null;
+      disposeTensors(s);
       s.host = { m: Float32Array.from(state.expAvg.get(s.name) as Float32Array), v: Float32Array.from(state.expAvgSq.get(s.name) as Float32Array) };
     }
     this.stepCount = state.step;
@@ -187,8 +225,7 @@ export class AdamW {
   /** Frees the moments. */
   dispose(): void {
     for (const s of this.slots) {
-      if (s.tensors) tf.dispose([s.tensors.m, s.tensors.v]);
-      s.tensors = null;
+      disposeTensors(s);
       s.host = null;
     }
   }

@@ -12,6 +12,8 @@ import { tf } from "../backend/tf";
 
 export const ADAMW_KERNEL = "BertImdbAdamWStep";
 export const SUM_OF_SQUARES_KERNEL = "BertImdbSumOfSquares";
+/** Σ over a list of tensors of their sums of squares (inputs passed as an array, like AddN's); webgpu only. */
+export const SUM_OF_SQUARES_MANY_KERNEL = "BertImdbSumOfSquaresMany";
 
 /** Hyper-parameters of one AdamW update of one variable (numbers, so they fit tfjs kernel attributes). */
 export interface AdamWStepAttrs {
@@ -196,6 +198,17 @@ export function adamwStepComposed(param: tf.Tensor, grad: tf.Tensor, m: tf.Tenso
 export function adamwStepFused(param: tf.Tensor, grad: tf.Tensor, a: AdamWHostAttrs): tf.Tensor {
   if (!hasFusedAdamW()) throw new Error(`the fused AdamW kernel is not registered for backend "${tf.getBackend()}"; use adamwStepComposed`);
   return tf.engine().runKernel(ADAMW_KERNEL, { param, grad }, a as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** Σ‖xᵢ‖² over `xs` as one float32 scalar: one kernel where the backend has the many-input one, else per tensor. */
+export function sumOfSquaresOfAll(xs: readonly tf.Tensor[]): tf.Scalar {
+  if (tf.getKernel(SUM_OF_SQUARES_MANY_KERNEL, tf.getBackend())) {
+    return tf.engine().runKernel(SUM_OF_SQUARES_MANY_KERNEL, xs as unknown as tf.NamedTensorMap) as tf.Scalar;
+  }
+  return tf.tidy(() => {
+    const parts = xs.map((g) => sumOfSquaresTensor(g));
+    return parts.length === 1 ? parts[0] : tf.addN(parts);
+  });
 }
 
 /** Sum of the squares of all elements, as a float32 scalar tensor (one kernel on cpu/wasm). */

@@ -1,15 +1,12 @@
 // Global-norm gradient clipping as torch.nn.utils.clip_grad_norm_ (what HF's Trainer calls before each step):
 // total = ‖(‖g₁‖, ‖g₂‖, …)‖₂; coef = maxNorm / (total + 1e-6); gradients are scaled by coef only when coef < 1.
 import { tf } from "../backend/tf";
-import { sumOfSquaresTensor } from "./adamwKernels";
+import { sumOfSquaresOfAll } from "./adamwKernels";
 
 /** The global L2 norm over all gradients (one read-back from the device). */
 export function globalGradNorm(grads: readonly tf.Tensor[]): number {
   if (grads.length === 0) return 0;
-  const total = tf.tidy(() => {
-    const parts = grads.map((g) => sumOfSquaresTensor(g));
-    return tf.sqrt(parts.length === 1 ? parts[0] : tf.addN(parts));
-  });
+  const total = tf.tidy(() => tf.sqrt(sumOfSquaresOfAll(grads)));
   const value = total.dataSync()[0];
   total.dispose();
   return value;

@@ -7,7 +7,7 @@ export { probeWebGPU } from "./probe";
 export { describeAdapter, describeWebGPUDevice, isSoftwareAdapter, summarizeAdapter } from "./adapter";
 export type { AdapterSummary } from "./adapter";
 export { registerWebGPUKernels, FUSED_KERNELS_ENV } from "./kernels";
-export { adamwStepOnDevice, hasDeviceAdamW, registerWebGPUAdamW } from "./adamw";
+export { adamwStepOnDevice, adamwStepInPlace, ownsBuffer, hasDeviceAdamW, registerWebGPUAdamW } from "./adamw";
 export { registerWebGPUSumOfSquares } from "./sumOfSquares";
 export { layerNormFused, hasFusedLayerNorm, registerWebGPULayerNorm, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from "./layerNorm";
 export { geluFused, hasFusedGelu, registerWebGPUGelu, GELU_KERNEL, GELU_GRAD_KERNEL } from "./gelu";

@@ -1,5 +1,5 @@
 // The project's own WebGPU kernels, registered when the webgpu backend is created:
-//   - the fused AdamW update and the sum of squares of the gradient norm (src/train picks both up by name);
+//   - the fused AdamW update (in place) and the sums of squares of the gradient norm (src/train picks them up);
 //   - LayerNorm and exact GELU, forward and backward (src/model/ops.ts calls them where registered);
 //   - the dropout mask generator of src/model/dropout.ts (masks built on the GPU, same values as on the host);
 //   - a 64/128-tiled matMul for the linear layers' forward products;
@@ -25,5 +25,5 @@ export function registerWebGPUKernels(): string[] {
   registerWebGPUDropout();
   registerWebGPUMatMul();
   registerWebGPUAttention();
-  return ["AdamW (3 dispatches per parameter)", "sum of squares (2 dispatches per tensor)", "LayerNorm (1 dispatch forward, 5 backward)", "GELU (1 dispatch forward, 1 backward)", "dropout masks (1 dispatch, no upload)", "tiled matMul for linear layers (128×128 tiles)", "attention without dropout (1 dispatch forward)"];
+  return ["AdamW (2 in-place dispatches per parameter)", "sum of squares (up to 2 dispatches per tensor; the gradient norm binds many tensors per dispatch)", "LayerNorm (1 dispatch forward, 5 backward)", "GELU (1 dispatch forward, 1 backward)", "dropout masks (1 dispatch, no upload)", "tiled matMul for linear layers (128×128 tiles)", "attention without dropout (1 dispatch forward)"];
 }
