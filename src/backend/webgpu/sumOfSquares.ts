@@ -13,6 +13,16 @@ import { flat, sizeOf, TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, r
 const WORKGROUP = 256;
 const MAX_GROUPS = 256;
 
+/** WGSL: adds every invocation's `acc` into partial[0] (a tree over the workgroup's shared array). */
+const TREE_SUM = `partial[lid] = acc;
+        workgroupBarrier();
+        for (var s = ${WORKGROUP / 2}; s > 0; s = s >> 1u) {
+          if (lid < s) {
+            partial[lid] = partial[lid] + partial[lid + s];
+          }
+          workgroupBarrier();
+        }`;
+
 class PartialSumProgram implements WebGPUProgramLike {
   variableNames = ["X"];
   outputShape: number[];
@@ -43,14 +53,7 @@ class PartialSumProgram implements WebGPUProgramLike {
           let x = X[i];
           acc = acc + ${term};
         }
-        partial[lid] = acc;
-        workgroupBarrier();
-        for (var s = ${WORKGROUP / 2}; s > 0; s = s >> 1u) {
-          if (lid < s) {
-            partial[lid] = partial[lid] + partial[lid + s];
-          }
-          workgroupBarrier();
-        }
+        ${TREE_SUM}
         if (lid == 0) {
           result[i32(workgroupId.x)] = partial[0];
         }
@@ -116,14 +119,7 @@ class ManyPartialSumsProgram implements WebGPUProgramLike {
         let start = i32(workgroupId.x) * ${WORKGROUP} + lid;
         let stride = ${WORKGROUP} * ${this.groups};
         var acc = 0.0;${this.variableComponents.map(branch).join("")}
-        partial[lid] = acc;
-        workgroupBarrier();
-        for (var s = ${WORKGROUP / 2}; s > 0; s = s >> 1u) {
-          if (lid < s) {
-            partial[lid] = partial[lid] + partial[lid + s];
-          }
-          workgroupBarrier();
-        }
+        ${TREE_SUM}
         if (lid == 0) {
           result[uniforms.offset + k * ${this.groups} + i32(workgroupId.x)] = partial[0];
         }
