@@ -81,7 +81,7 @@ export class Trainer {
   readonly lossFn: LossFn;
   readonly dynamicPadding: boolean;
   readonly callbacks: TrainerCallback[];
-  state = new TrainerState();
+  state: TrainerState;
   private optimizer: AdamW | null = null;
   private schedule: LrSchedule | null = null;
   private guard: InterruptGuard | null = null;
@@ -113,10 +113,17 @@ export class Trainer {
     this.lossFn = opts.lossFn ?? computeLoss;
     this.dynamicPadding = opts.dynamicPadding ?? false;
     this.callbacks = opts.callbacks ?? [];
-    this.state.trainBatchSize = this.args.perDeviceTrainBatchSize;
-    this.state.loggingSteps = this.args.loggingSteps;
-    this.state.evalSteps = this.args.evalSteps;
-    this.state.saveSteps = this.args.saveSteps;
+    this.state = this.freshState();
+  }
+
+  /** A new TrainerState carrying the arguments' batch size and logging/eval/save intervals. */
+  private freshState(): TrainerState {
+    return Object.assign(new TrainerState(), {
+      trainBatchSize: this.args.perDeviceTrainBatchSize,
+      loggingSteps: this.args.loggingSteps,
+      evalSteps: this.args.evalSteps,
+      saveSteps: this.args.saveSteps,
+    });
   }
 
   /** Appends a log entry (with the current step) to log_history and to <loggingDir>/trainer_log.jsonl. */
@@ -191,15 +198,7 @@ export class Trainer {
     const stepper = new TrainStepper(this.model, optimizer, schedule, this.lossFn, args.maxGradNorm);
     const dropoutRng = new Rng(args.seed);
 
-    this.state = new TrainerState();
-    Object.assign(this.state, {
-      maxSteps,
-      numTrainEpochs: numEpochs,
-      trainBatchSize: args.perDeviceTrainBatchSize,
-      loggingSteps: args.loggingSteps,
-      evalSteps: args.evalSteps,
-      saveSteps: args.saveSteps,
-    });
+    this.state = Object.assign(this.freshState(), { maxSteps, numTrainEpochs: numEpochs });
 
     const ckpt = this.resolveCheckpoint(opts.resumeFromCheckpoint);
     let startEpoch = 0;
@@ -332,19 +331,17 @@ export class Trainer {
           await save(epoch, b);
           break;
         }
+        // The epoch's end, or maxSteps reached mid-epoch: HF runs the epoch-end evaluation either way and always
+        // saves the final step (unless saving is off).
         const epochEnded = b >= batchesPerEpoch;
-        if (epochEnded) {
-          if (args.loggingStrategy === "epoch" && stepsSinceLog > 0) {
+        if (epochEnded || done) {
+          if (epochEnded && args.loggingStrategy === "epoch" && stepsSinceLog > 0) {
             this.log({ loss: trLossSinceLog / stepsSinceLog, learning_rate: schedule.lrAt(this.state.globalStep - 1), epoch: this.state.epoch });
             trLossSinceLog = 0;
             stepsSinceLog = 0;
           }
           if (args.evalStrategy === "epoch") await this.evaluateDuringTraining(live, bar);
           if (args.saveStrategy === "epoch" || (done && args.saveStrategy !== "no")) await save(epoch, b);
-        } else if (done) {
-          // maxSteps reached mid-epoch: HF still runs the epoch-end evaluation and saves the final step.
-          if (args.evalStrategy === "epoch") await this.evaluateDuringTraining(live, bar);
-          if (args.saveStrategy !== "no") await save(epoch, b);
         }
       }
     } finally {
