@@ -53,6 +53,14 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
   }
 }
 
+/** Removes a folder crash-safely: renamed to a temporary sibling first, so a kill mid-delete leaves no half folder. */
+export function removeDirAtomic(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  const doomed = tempSibling(dir);
+  fs.renameSync(dir, doomed);
+  fs.rmSync(doomed, { recursive: true, force: true });
+}
+
 /** Removes leftovers of interrupted atomic writes (`.name.tmp-*`) inside `dir`. */
 export function cleanTempSiblings(dir: string): void {
   if (!fs.existsSync(dir)) return;

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../backend/tf";
-import { cleanTempSiblings, writeDirAtomic, writeJsonAtomic } from "../io/atomic";
+import { cleanTempSiblings, removeDirAtomic, writeDirAtomic, writeJsonAtomic } from "../io/atomic";
 import { readSafetensors } from "../safetensors/index";
 import type { AdamW } from "./adamw";
 import type { LrSchedule } from "./lrSchedule";
@@ -43,13 +43,18 @@ export function checkpointDir(outputDir: string, step: number): string {
   return path.join(outputDir, `${CHECKPOINT_PREFIX}-${step}`);
 }
 
+/** The model's savePretrained into `dir`, then the tokenizer's when it has one (what Trainer.saveModel writes). */
+export async function saveModelFiles(dir: string, model: TrainableModel, processingClass?: unknown): Promise<void> {
+  await model.savePretrained(dir);
+  const tok = processingClass as { savePretrained?: (d: string) => unknown } | undefined;
+  if (tok && typeof tok.savePretrained === "function") await tok.savePretrained(dir);
+}
+
 /** Writes a complete checkpoint folder atomically. */
 export async function writeCheckpoint(dir: string, c: CheckpointContents): Promise<void> {
   await writeDirAtomic(dir, async (tmp) => {
     // The model first, into the still-empty folder (savePretrained keeps foreign files it finds there).
-    await c.model.savePretrained(tmp);
-    const tok = c.processingClass as { savePretrained?: (d: string) => unknown } | undefined;
-    if (tok && typeof tok.savePretrained === "function") await tok.savePretrained(tmp);
+    await saveModelFiles(tmp, c.model, c.processingClass);
     saveOptimizerState(path.join(tmp, OPTIMIZER_FILE), c.optimizer);
     writeJsonAtomic(path.join(tmp, "scheduler.json"), c.schedule.stateDict());
     writeJsonAtomic(path.join(tmp, "rng_state.json"), c.rngState);
@@ -84,10 +89,7 @@ export function latestCheckpoint(outputDir: string): string | null {
 
 /** Removes a checkpoint folder: renamed to a temporary name first, so a kill mid-delete leaves no half folder. */
 export function removeCheckpoint(dir: string): void {
-  if (!fs.existsSync(dir)) return;
-  const doomed = path.join(path.dirname(dir), `.${path.basename(dir)}.tmp-${process.pid}-${Date.now()}-0`);
-  fs.renameSync(dir, doomed);
-  fs.rmSync(doomed, { recursive: true, force: true });
+  removeDirAtomic(dir);
 }
 
 /**

@@ -14,7 +14,7 @@ import { LabeledDataset, makeLoader } from "../evaluate/dataset";
 import { ComputeMetricsFn, metricsDict } from "../evaluate/metricKeys";
 import { predictionLoop } from "../evaluate/predictionLoop";
 import { AdamW } from "./adamw";
-import { checkpointDir, latestCheckpoint, loadCheckpoint, RngStateJson, rotateCheckpoints, writeCheckpoint } from "./checkpoint";
+import { checkpointDir, latestCheckpoint, loadCheckpoint, RngStateJson, rotateCheckpoints, saveModelFiles, writeCheckpoint } from "./checkpoint";
 import { InterruptGuard, yieldToEventLoop } from "./interrupt";
 import { LrSchedule } from "./lrSchedule";
 import { LogEntry, TrainerState } from "./trainerState";
@@ -461,9 +461,7 @@ export class Trainer {
 
   /** Saves the model (and tokenizer) to `dir` (default outputDir), as HF's Trainer.save_model. */
   async saveModel(dir: string = this.args.outputDir): Promise<void> {
-    await this.model.savePretrained(dir);
-    const tok = this.processingClass as { savePretrained?: (d: string) => unknown } | undefined;
-    if (tok && typeof tok.savePretrained === "function") await tok.savePretrained(dir);
+    await saveModelFiles(dir, this.model, this.processingClass);
   }
 
   /** Frees the optimizer's moment tensors (the model stays). */
