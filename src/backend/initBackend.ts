@@ -65,10 +65,17 @@ function loadNativePackage(pkg: string, skipped: string[]): boolean {
   return true;
 }
 
-async function activate(name: BackendName): Promise<boolean> {
-  const ok = await tf.setBackend(name);
-  await tf.ready();
-  return ok && tf.getBackend() === name;
+/** Switches tfjs to `name`; on failure (false or an exception) records why under `label` and returns false. */
+async function activate(name: BackendName, skipped: string[], label: string = name): Promise<boolean> {
+  try {
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    if (ok && tf.getBackend() === name) return true;
+    skipped.push(`${label}: setBackend failed`);
+  } catch (err) {
+    skipped.push(`${label}: ${errText(err)}`);
+  }
+  return false;
 }
 
 /** Result of loading the native binding: which package, or null (reasons in `skipped`). Loaded once per process. */
@@ -93,10 +100,7 @@ function tensorflowUsesGpu(): boolean {
 async function tryTensorflow(skipped: string[]): Promise<string | null> {
   const native = loadNative(skipped);
   if (!native) return null;
-  if (!(await activate("tensorflow"))) {
-    skipped.push("tensorflow: setBackend failed");
-    return null;
-  }
+  if (!(await activate("tensorflow", skipped))) return null;
   return tensorflowUsesGpu() ? "GPU (CUDA) through the TensorFlow C library (tfjs-node-gpu)" : `CPU through the TensorFlow C library (${native.pkg}): ${cpuModel()}`;
 }
 
@@ -105,10 +109,7 @@ async function tryTensorflowGpu(skipped: string[]): Promise<string | null> {
   const native = loadNative(skipped);
   if (!native) return null;
   if (native.pkg !== "@tensorflow/tfjs-node-gpu") return null;
-  if (!(await activate("tensorflow"))) {
-    skipped.push("tensorflow (GPU): setBackend failed");
-    return null;
-  }
+  if (!(await activate("tensorflow", skipped, "tensorflow (GPU)"))) return null;
   if (!tensorflowUsesGpu()) {
     skipped.push(
       "@tensorflow/tfjs-node-gpu: loaded, but TensorFlow found no CUDA GPU (it needs CUDA 11.2 and cuDNN 8.1 on LD_LIBRARY_PATH; see environment.md); kept as the CPU fallback",
@@ -125,15 +126,7 @@ async function tryWasm(skipped: string[]): Promise<string | null> {
     skipped.push(`wasm: @tensorflow/tfjs-backend-wasm failed to load (${errText(err)})`);
     return null;
   }
-  try {
-    if (!(await activate("wasm"))) {
-      skipped.push("wasm: setBackend failed");
-      return null;
-    }
-  } catch (err) {
-    skipped.push(`wasm: ${errText(err)}`);
-    return null;
-  }
+  if (!(await activate("wasm", skipped))) return null;
   // Sanity check: a small product must match the exact result (a broken wasm build would fail here).
   const got = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])).dataSync());
   if (Array.from(got).join() !== "19,22,43,50") {
@@ -165,24 +158,13 @@ async function tryWebgpu(skipped: string[], allowSoftware = true): Promise<strin
     skipped.push(`webgpu: ${errText(err)}`);
     return null;
   }
-  try {
-    if (!(await activate("webgpu"))) {
-      skipped.push("webgpu: setBackend failed");
-      return null;
-    }
-  } catch (err) {
-    skipped.push(`webgpu: ${errText(err)}`);
-    return null;
-  }
+  if (!(await activate("webgpu", skipped))) return null;
   const dev = webgpuDeviceInfo();
   return dev ? describeWebGPUDevice(dev.adapter) : description;
 }
 
 async function tryCpu(skipped: string[]): Promise<string | null> {
-  if (!(await activate("cpu"))) {
-    skipped.push("cpu: setBackend failed");
-    return null;
-  }
+  if (!(await activate("cpu", skipped))) return null;
   return `CPU: plain JavaScript kernels, 1 thread: ${cpuModel()}`;
 }
 
