@@ -372,12 +372,28 @@ export function checkLayerNormKernel(): CheckResult {
         const f = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(fn(xi, gi, bi, 1e-12), w)) as tf.Scalar;
         return [fn(x, g, b, 1e-12).dataSync() as Float32Array, ...tf.grads(f)([x, g, b]).map((t) => t.dataSync() as Float32Array)];
       });
-    const fused = run(layerNormFused);
+    const fused = run((xi, gi, bi, eps) => {
+      const y = layerNormFused(xi, gi, bi, eps);
+      if (!y) throw new Error(`layerNormFused refused [${xi.shape}]`);
+      return y;
+    });
     const plain = withoutWebGPUKernels([LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL], () => run(layerNorm));
     const d = fused.map((a, i) => maxAbsDiff(a, plain[i]) / Math.max(maxAbs(plain[i]), 1e-30));
     worst = Math.max(worst, ...d);
     rows.push(`[${n}, ${h}]: y ${exp(d[0])}, dx ${exp(d[1])}, dgamma ${exp(d[2])}, dbeta ${exp(d[3])}`);
   }
+  // More rows than one dispatch takes: the fused op declines and the model's layerNorm composes it instead.
+  const big = tf.tidy(() => {
+    const x = tf.tensor2d(randomArray(70_000 * 4, 21, 1), [70_000, 4]);
+    const g = tf.ones([4]);
+    const b = tf.zeros([4]);
+    if (layerNormFused(x, g, b, 1e-12) !== null) throw new Error("layerNormFused must decline 70,000 rows");
+    const viaModel = layerNorm(x, g, b, 1e-12).dataSync() as Float32Array;
+    const plain = withoutWebGPUKernels([LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL], () => layerNorm(x, g, b, 1e-12).dataSync() as Float32Array);
+    return maxAbsDiff(viaModel, plain);
+  });
+  worst = Math.max(worst, big);
+  rows.push(`[70000, 4] (composed, beyond one dispatch): y ${exp(big)}`);
   const tol = 1e-5;
   return { name: "fused LayerNorm vs composed (forward, gradients)", pass: worst <= tol, detail: `max|diff|/max|composed|: ${rows.join("; ")} (tolerance ${tol})`, figures: { worst } };
 }

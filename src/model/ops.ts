@@ -40,7 +40,8 @@ const layerNormOps = new Map<number, (x: T, g: T, b: T) => T>();
 
 /** LayerNorm over the last axis (biased variance, as torch.nn.LayerNorm), x [n, h], gamma/beta [h]. */
 export function layerNorm(x: T, gamma: T, beta: T, eps: number): T {
-  if (hasFusedLayerNorm()) return layerNormFused(x, gamma, beta, eps);
+  const fused = hasFusedLayerNorm() ? layerNormFused(x, gamma, beta, eps) : null;
+  if (fused) return fused;
   let op = layerNormOps.get(eps);
   if (!op) {
     op = tf.customGrad((...args: Arg[]) => {

@@ -5,8 +5,8 @@
 //   backward  5 dispatches: row statistics, dx per row, per-chunk column sums of dy·x̂ and dy, then the
 //             chunk sums for dgamma and for dbeta.
 // Kernels BertImdbLayerNorm / BertImdbLayerNormGrad are registered for "webgpu"; `layerNormFused` is the op
-// (tf.customGrad) a model calls where hasFusedLayerNorm() is true. Rows beyond the dispatch limit (65,535)
-// fall back to the same math composed of tf ops.
+// (tf.customGrad) a model calls where hasFusedLayerNorm() is true; beyond the dispatch limit (65,535 rows) it
+// returns null and the model composes LayerNorm from tf ops.
 import { tf } from "../tf";
 import { flat, sizeOf, TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
 
@@ -247,26 +247,17 @@ export function hasFusedLayerNorm(): boolean {
   return tf.getKernel(LAYER_NORM_KERNEL, b) != null && tf.getKernel(LAYER_NORM_GRAD_KERNEL, b) != null;
 }
 
-/** The same math from tf ops (the fallback for more rows than one dispatch takes). */
-function composed(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  return tf.tidy(() => {
-    const mean = tf.mean(x, -1, true);
-    const xc = tf.sub(x, mean);
-    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps));
-    return tf.add(tf.mul(tf.mul(xc, rstd), gamma), beta);
-  });
-}
-
 type Arg = tf.Tensor | tf.GradSaveFunc;
 const ops = new Map<number, (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor>();
 
 /**
- * LayerNorm over the last axis with the fused kernels and their gradient (x [..., h], gamma/beta [h]).
+ * LayerNorm over the last axis with the fused kernels and their gradient (x [..., h], gamma/beta [h]), or null
+ * for more rows than one dispatch takes (the caller then composes it from tf ops, as src/model/ops.ts does).
  * Needs hasFusedLayerNorm(); gradients flow to x, gamma and beta as with the composed version.
  */
-export function layerNormFused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+export function layerNormFused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor | null {
   if (!hasFusedLayerNorm()) throw new Error(`layerNormFused needs the webgpu backend with its LayerNorm kernels (backend now: ${tf.getBackend()})`);
-  if (x.size / x.shape[x.shape.length - 1] > MAX_ROWS) return composed(x, gamma, beta, eps);
+  if (x.size / x.shape[x.shape.length - 1] > MAX_ROWS) return null;
   let op = ops.get(eps);
   if (!op) {
     op = tf.customGrad((...args: Arg[]) => {
