@@ -12,6 +12,7 @@ import { tf } from "../src/backend/tf";
 import { BertForSequenceClassification } from "../src/model";
 import { readSafetensors } from "../src/safetensors";
 import { requireShared } from "./shared";
+import { maxAbsDiff } from "./compare";
 
 const PKG = "@tensorflow/tfjs-node-gpu";
 let skipReason: string | null = null;
@@ -63,8 +64,7 @@ test("a product and the custom gather / matMul gradients agree with the cpu back
   try {
     const cpu = tf.grads(f)([tf.tensor(av, a.shape), tf.tensor(bv, b.shape)]).map((g) => g.dataSync());
     gpu.forEach((g, i) => {
-      let d = 0;
-      for (let k = 0; k < g.length; k++) d = Math.max(d, Math.abs(g[k] - cpu[i][k]));
+      const d = maxAbsDiff(g, cpu[i]);
       assert.ok(d <= 1e-3, `gradient ${i} differs from cpu by ${d}`);
     });
   } finally {
@@ -84,11 +84,7 @@ test("tiny-bert batch0 logits within 1e-4 of transformers on CUDA", async (t) =>
       const ids = get("batch0.input_ids");
       const mask = get("batch0.attention_mask");
       const out = model.forward({ inputIds: tf.tensor(ids.data, ids.shape, "int32"), attentionMask: tf.tensor(mask.data, mask.shape, "int32") });
-      const got = out.logits.dataSync();
-      const want = get("batch0.logits").data;
-      let m = 0;
-      for (let i = 0; i < got.length; i++) m = Math.max(m, Math.abs(got[i] - want[i]));
-      return m;
+      return maxAbsDiff(out.logits.dataSync(), get("batch0.logits").data);
     });
     t.diagnostic(`logits max abs diff ${d.toExponential(2)}`);
     assert.ok(d <= 1e-4, `logits differ by ${d}`);

@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { syntheticDataset, TINY_CONFIG } from "./trainHelpers";
+import { maxAbsDiff } from "./compare";
 
 // Evaluation writes nothing but the Trainer's log; keep it out of the working tree.
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), "evaluate-test-"));
@@ -90,8 +91,7 @@ test("dynamicPadding (batches cut to their longest row) gives the same evaluatio
   const data = syntheticDataset(40, 32, 4); // rows of 4..31 tokens in 32 columns
   const full = await new Trainer({ model, args: { outputDir: OUT, disableTqdm: true }, computeMetrics }).predict(data);
   const cut = await new Trainer({ model, args: { outputDir: OUT, disableTqdm: true }, computeMetrics, dynamicPadding: true }).predict(data);
-  let d = 0;
-  full.predictions.forEach((row, i) => row.forEach((x, j) => (d = Math.max(d, Math.abs(x - cut.predictions[i][j])))));
+  const d = maxAbsDiff(full.predictions.flat(), cut.predictions.flat());
   assert.ok(d < 1e-5, `logits differ by ${d}`);
   assert.ok(Math.abs(full.metrics.test_loss - cut.metrics.test_loss) < 1e-6);
   model.dispose();

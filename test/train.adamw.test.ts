@@ -14,6 +14,7 @@ import { LrSchedule, linearScheduleWithWarmup } from "../src/train/lrSchedule";
 import { Rng } from "../src/random";
 import "@tensorflow/tfjs-backend-wasm";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { maxAbs, maxAbsDiff } from "./compare";
 
 // A backend without the fused kernel ("cpu" kernels except AdamW's), to exercise the composed-ops path.
 const COMPOSED = "cpu-without-fused-adamw";
@@ -49,13 +50,7 @@ function randomArray(rng: Rng, n: number, scale: number): number[] {
 }
 
 function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let maxAbs = 0;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    maxAbs = Math.max(maxAbs, Math.abs(b[i]));
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-  }
-  return d / (maxAbs || 1);
+  return maxAbsDiff(a, b) / (maxAbs(b) || 1);
 }
 
 /** Six AdamW steps on `backends[k % n]` (switching backends between steps when several are given). */

@@ -15,6 +15,7 @@ import { AdamW } from "../src/train/adamw";
 import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
 import { TrainerState } from "../src/train/trainerState";
 import { syntheticDataset, TINY_CONFIG } from "./trainHelpers";
+import { maxAbs, maxAbsDiff } from "./compare";
 
 const quiet = { disableTqdm: true };
 function tmp(name: string): string {
@@ -136,13 +137,8 @@ test("gradient accumulation (2 × 4 rows) matches one batch of 8 rows", async ()
   let worstName = "";
   a.params.forEach(([name, p], k) => {
     if (/attention\.self\.key\.bias$/.test(name)) return;
-    let maxAbs = 0;
-    let d = 0;
-    for (let i = 0; i < p.length; i++) {
-      maxAbs = Math.max(maxAbs, Math.abs(p[i]));
-      d = Math.max(d, Math.abs(p[i] - b.params[k][1][i]));
-    }
-    if (d / maxAbs > worst) [worst, worstName] = [d / maxAbs, name];
+    const rel = maxAbsDiff(p, b.params[k][1]) / maxAbs(p);
+    if (rel > worst) [worst, worstName] = [rel, name];
   });
   console.log(`# accumulation: worst max|diff|/max|param| = ${worst.toExponential(2)} (${worstName})`);
   assert.ok(worst < 1e-4, `${worstName} differs by ${worst} of its max`);

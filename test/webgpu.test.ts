@@ -72,8 +72,7 @@ test("webgpu backend: adapter, flags, synchronous reads, custom gradients (gathe
     const ref = tf.grads(f)([tf.tensor(tc, table.shape), tf.tensor(ac, a.shape), tf.tensor(bc, b.shape)]).map((g) => g.dataSync());
     return tf.setBackend("webgpu").then(() => {
       gpu.forEach((g, i) => {
-        let d = 0;
-        for (let k = 0; k < g.length; k++) d = Math.max(d, Math.abs(g[k] - ref[i][k]));
+        const d = maxAbsDiff(g, ref[i]);
         assert.ok(d <= 1e-4, `gradient ${i} differs from cpu by ${d}`);
       });
       // Rows gathered three times get three times the gradient (ScatterNd sums duplicates).
