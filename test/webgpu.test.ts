@@ -96,7 +96,14 @@ test("src/train's AdamW on webgpu updates in place: same values as on cpu, never
   const run = async (backend: string, probe: (vars: tf.Variable[], source: tf.Tensor) => void) => {
     await tf.setBackend(backend);
     const source = tf.tensor(init[0], sizes[0][1]);
-    const vars = sizes.map(([name, shape], k) => (k === 0 ? tf.variable(source, true, `inplace_${backend}_${name}`) : tf.variable(tf.tensor(init[k], shape), true, `inplace_${backend}_${name}`)));
+    // w shares its buffer with `source` (kept); b owns its own.
+    const vars = sizes.map(([name, shape], k) => {
+      if (k === 0) return tf.variable(source, true, `inplace_${backend}_${name}`);
+      const t0 = tf.tensor(init[k], shape);
+      const v = tf.variable(t0, true, `inplace_${backend}_${name}`);
+      t0.dispose();
+      return v;
+    });
     const opt = new AdamW(sizes.map(([name], k) => [name, vars[k]] as [string, tf.Variable]), { lr: 1e-2, weightDecay: 0.1, paramGroups: [{ params: ["w"], weightDecay: 0.1 }, { params: ["b"], weightDecay: 0 }] });
     for (let step = 1; step <= 3; step++) {
       const g = new Map(grads(step).map(([name, data], k) => [name, tf.tensor(data, sizes[k][1])]));
@@ -135,37 +142,23 @@ test("src/train's AdamW on webgpu updates in place: same values as on cpu, never
   }
 });
 
-test("sum-of-squares kernel on webgpu matches a float64 sum (one and two passes)", (t) => {
-  if (!ready(t)) return;
-  report(t, checkSumOfSquaresKernel());
-});
-
-test("fused LayerNorm on webgpu matches the composed one (forward and every gradient)", (t) => {
-  if (!ready(t)) return;
-  const before = tf.memory().numTensors;
-  report(t, checkLayerNormKernel());
-  assert.equal(tf.memory().numTensors, before, "no tensor leaked");
-});
-
-test("fused GELU on webgpu matches the composed one (forward and gradient)", (t) => {
-  if (!ready(t)) return;
-  report(t, checkGeluKernel());
-});
-
-test("tiled matMul on webgpu matches tfjs's matMul (all transpose forms, odd sizes, bias)", (t) => {
-  if (!ready(t)) return;
-  report(t, checkMatMulKernel());
-});
-
-test("fused attention on webgpu matches the composed one (forward, gradient; masked, odd lengths)", (t) => {
-  if (!ready(t)) return;
-  report(t, checkAttentionKernel());
-});
-
-test("dropout masks built on webgpu are bit-identical to the JavaScript ones", (t) => {
-  if (!ready(t)) return;
-  report(t, checkDropoutKernel());
-});
+// Each fused kernel against its reference; none may leave a tensor behind.
+const KERNEL_CHECKS: Array<[string, () => CheckResult]> = [
+  ["sum-of-squares kernel on webgpu matches a float64 sum (one and two passes, many tensors at once)", checkSumOfSquaresKernel],
+  ["fused LayerNorm on webgpu matches the composed one (forward and every gradient)", checkLayerNormKernel],
+  ["fused GELU on webgpu matches the composed one (forward and gradient)", checkGeluKernel],
+  ["tiled matMul on webgpu matches tfjs's matMul (all transpose forms, odd sizes, bias)", checkMatMulKernel],
+  ["fused attention on webgpu matches the composed one (forward, gradient; masked, odd lengths)", checkAttentionKernel],
+  ["dropout masks built on webgpu are bit-identical to the JavaScript ones", checkDropoutKernel],
+];
+for (const [title, check] of KERNEL_CHECKS) {
+  test(title, (t) => {
+    if (!ready(t)) return;
+    const before = tf.memory().numTensors;
+    report(t, check());
+    assert.equal(tf.memory().numTensors, before, "no tensor leaked");
+  });
+}
 
 test("tiny-bert batch0 on webgpu: logits and hidden states within 1e-4 of transformers", async (t) => {
   if (!ready(t)) return;
