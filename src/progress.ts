@@ -113,29 +113,3 @@ export class ProgressBar {
 export function progressBar(opts: ProgressOptions): ProgressBar {
   return new ProgressBar(opts);
 }
-
-/** A log that keeps its last `maxLines` lines in one in-place display (stdout outside a notebook). */
-export class LiveLog {
-  private readonly lines: string[] = [];
-  private readonly display: InPlaceDisplay | null = newDisplay();
-  private lastDraw = 0;
-  constructor(private readonly maxLines = 20, private readonly throttleMs = 250) {}
-
-  log(line: string): void {
-    this.lines.push(line);
-    if (this.lines.length > this.maxLines) this.lines.shift();
-    if (!this.display) {
-      console.log(line);
-      return;
-    }
-    this.flush(false);
-  }
-
-  flush(force = true): void {
-    if (!this.display) return;
-    const now = Date.now();
-    if (!force && now - this.lastDraw < this.throttleMs) return;
-    this.lastDraw = now;
-    this.display.text(this.lines.join("\n"));
-  }
-}

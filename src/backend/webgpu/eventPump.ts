@@ -47,11 +47,6 @@ export function installEventPump(): void {
   g.setImmediate = wrapped;
 }
 
-/** True once installEventPump has run. */
-export function eventPumpInstalled(): boolean {
-  return installed;
-}
-
 /**
  * Runs Dawn's pending event ticks until `done()` is true (checked before each round). Sleeps briefly between
  * rounds once the wait gets long, so a software GPU (llvmpipe) keeps the CPU cores. Throws when no tick is
