@@ -1,7 +1,8 @@
 // The saved folder is a first-class Hugging Face artifact: Python transformers (AutoConfig,
 // AutoModelForSequenceClassification, AutoTokenizer, pipeline) loads what saveFineTuned wrote without a
 // missing or unexpected key, builds the same token ids, and gives the logits and pipeline results of this
-// project's model and pipeline. Needs a Python with transformers + torch (npm run python:setup); skips,
+// project's model and pipeline; and the ONNX export passes the onnx package's checker and computes, in ONNX's
+// reference evaluator, PyTorch's logits. Needs a Python with transformers + torch + onnx (npm run python:setup); skips,
 // saying why, without one, unless BERT_IMDB_REQUIRE_PYTHON_HF=1 (as in .ci/run).
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -12,7 +13,8 @@ import { tf } from "../src/backend/tf";
 import { TUTORIAL_SENTENCES } from "../src/config";
 import { BertForSequenceClassification } from "../src/model";
 import { pipeline } from "../src/pipeline";
-import { checkWithPythonTransformers, saveFineTuned } from "../src/save";
+import { exportOnnx } from "../src/onnx";
+import { checkOnnxWithPython, checkWithPythonTransformers, saveFineTuned } from "../src/save";
 import { loadTokenizer } from "../src/tokenize";
 import { maxAbsDiff } from "./compare";
 import { tempDir } from "./onnxHelpers";
@@ -74,4 +76,33 @@ test("Python transformers loads a folder saved here and agrees with our model, t
     clf.dispose();
     model.dispose();
   }
+});
+
+test("the ONNX export passes onnx.checker (strict shape inference) and ONNX's reference evaluator gives PyTorch's logits", async (t) => {
+  if (!requireShared(t, "golden/tiny-bert/model/model.safetensors")) return;
+  const python = transformersPython(t);
+  if (!python) return;
+  await initBackend(undefined, { quiet: true });
+  const raw = JSON.parse(fs.readFileSync(sharedPath("golden", "tiny-bert", "model", "config.json"), "utf8"));
+  const model = BertForSequenceClassification.fromConfig({ ...raw, initializer_range: 0.2 }, { seed: 11 });
+  const tokenizer = await loadTokenizer(sharedPath("bert-base-uncased"));
+  const dir = path.join(tempDir("py-onnx"), "model");
+  try {
+    await saveFineTuned(dir, { model, tokenizer });
+    await exportOnnx(dir);
+  } finally {
+    model.dispose();
+  }
+  const long = goldenTexts().slice(12).find((g) => g.text.length > 4000)!.text;
+  const texts = [...TUTORIAL_SENTENCES.slice(0, 4), long];
+  const enc = await tokenizer.encodeBatch(texts, { maxLength: 512 });
+  const rows = (a: Int32Array) => texts.map((_, i) => Array.from(a.subarray(i * 512, (i + 1) * 512)));
+  const r = checkOnnxWithPython(dir, { inputIds: rows(enc.inputIds), attentionMask: rows(enc.attentionMask) }, { python });
+  t.diagnostic(`onnx ${r.versions.onnx}: checker ${r.checker}; IR ${r.ir_version}, opsets ${JSON.stringify(r.opsets)}; reference evaluator vs PyTorch: max |logit diff| ${r.max_abs_diff_vs_torch.toExponential(2)} (max |logit| ${r.max_abs_logit.toFixed(3)})`);
+  assert.equal(r.checker, "ok");
+  assert.equal(r.ir_version, 8);
+  assert.deepEqual(r.opsets, { "ai.onnx": 17 });
+  assert.deepEqual(r.logits_shape, [texts.length, 2]);
+  assert.ok(r.max_abs_logit > 0.05, "the logits must not all be ≈ 0 for the comparison to mean anything");
+  assert.ok(r.max_abs_diff_vs_torch <= 1e-5, `ONNX reference vs PyTorch: ${r.max_abs_diff_vs_torch}`);
 });

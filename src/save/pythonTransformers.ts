@@ -56,17 +56,47 @@ export function runPythonScript(python: string, script: string, args: string[]):
   }
 }
 
-/** Loads `dir` (written by saveFineTuned) with Python transformers and runs `texts` through it. */
-export function checkWithPythonTransformers(dir: string, texts: string[], opts: { python?: string } = {}): PythonCheckResult {
-  const python = opts.python ?? findTransformersPython().python;
-  if (!python) throw new Error(findTransformersPython().reason);
+export interface PythonOnnxCheck {
+  versions: { onnx: string; transformers: string; torch: string };
+  /** "ok", or the error onnx.checker.check_model(full_check=True) raised. */
+  checker: string;
+  ir_version: number;
+  opsets: Record<string, number>;
+  operators: string[];
+  logits_shape: number[];
+  /** ONNX's reference evaluator against PyTorch on the same ids. */
+  max_abs_diff_vs_torch: number;
+  max_abs_logit: number;
+}
+
+/** Writes `value` as JSON to a temporary file, runs `script` with (dir, that file), parses its last output line. */
+function runWithJsonInput<T>(python: string, script: string, dir: string, value: unknown): T {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bert-imdb-pycheck-"));
   try {
-    const textsFile = path.join(tmp, "texts.json");
-    fs.writeFileSync(textsFile, JSON.stringify(texts));
-    const out = runPythonScript(python, "check_saved.py", [path.resolve(dir), textsFile]);
-    return JSON.parse(out.trim().split("\n").pop() as string) as PythonCheckResult;
+    const file = path.join(tmp, "input.json");
+    fs.writeFileSync(file, JSON.stringify(value));
+    const out = runPythonScript(python, script, [path.resolve(dir), file]);
+    return JSON.parse(out.trim().split("\n").pop() as string) as T;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+function pythonOrThrow(python?: string): string {
+  const found = python ?? findTransformersPython().python;
+  if (!found) throw new Error(findTransformersPython().reason);
+  return found;
+}
+
+/**
+ * Checks `dir/onnx/model.onnx` with the onnx package (checker with strict shape inference, and the reference
+ * evaluator's logits against PyTorch's on the same rows). Needs `onnx` in that Python (python:setup has it).
+ */
+export function checkOnnxWithPython(dir: string, batch: { inputIds: number[][]; attentionMask: number[][] }, opts: { python?: string } = {}): PythonOnnxCheck {
+  return runWithJsonInput<PythonOnnxCheck>(pythonOrThrow(opts.python), "check_onnx.py", dir, { input_ids: batch.inputIds, attention_mask: batch.attentionMask });
+}
+
+/** Loads `dir` (written by saveFineTuned) with Python transformers and runs `texts` through it. */
+export function checkWithPythonTransformers(dir: string, texts: string[], opts: { python?: string } = {}): PythonCheckResult {
+  return runWithJsonInput<PythonCheckResult>(pythonOrThrow(opts.python), "check_saved.py", dir, texts);
 }
