@@ -10,7 +10,7 @@ import { before, test, TestContext } from "node:test";
 import { initBackend } from "../src/backend/initBackend";
 import { tf } from "../src/backend/tf";
 import { probeWebGPU, webgpuDeviceInfo, webgpuStats } from "../src/backend/webgpu";
-import { AdamW } from "../src/train/adamw";
+import { AdamW, ADAMW_PER_PARAMETER_ENV } from "../src/train/adamw";
 import { maxAbsDiff } from "./compare";
 import { requireShared } from "./shared";
 import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkAttentionKernel, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
@@ -88,9 +88,11 @@ test("fused AdamW kernel on webgpu matches the JavaScript reference (moments on 
   assert.equal(tf.memory().numTensors, before, "no tensor leaked");
 });
 
-test("src/train's AdamW on webgpu updates in place: same values as on cpu, never touches a shared buffer, no stale reads", async (t) => {
+test("src/train's AdamW on webgpu updates in place, several parameters per dispatch: same values as on cpu, never touches a shared buffer, no stale reads", async (t) => {
   if (!ready(t)) return;
-  const sizes: Array<[string, number[]]> = [["w", [6, 4]], ["b", [7]]]; // vec4 and scalar programs
+  // w, b: vec4 and scalar bindings; then enough tensors for several dispatches of the many-parameter kernel,
+  // one of them past the 4,096 × 256 vec4 elements one dispatch row covers without its grid-stride loop.
+  const sizes: Array<[string, number[]]> = [["w", [6, 4]], ["b", [7]], ...Array.from({ length: 14 }, (_, i): [string, number[]] => [`p${i}`, i === 9 ? [1_048_577, 4] : [3 + ((i * 37) % 50)]])];
   const init = sizes.map(([, shape], k) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i + k) * 0.5));
   const grads = (step: number) => sizes.map(([name, shape], k) => [name, Float32Array.from(init[k], (x, i) => Math.cos(x * 7 + i + step) * 1e-2)] as const);
   const run = async (backend: string, probe: (vars: tf.Variable[], source: tf.Tensor) => void) => {
@@ -104,7 +106,8 @@ test("src/train's AdamW on webgpu updates in place: same values as on cpu, never
       t0.dispose();
       return v;
     });
-    const opt = new AdamW(sizes.map(([name], k) => [name, vars[k]] as [string, tf.Variable]), { lr: 1e-2, weightDecay: 0.1, paramGroups: [{ params: ["w"], weightDecay: 0.1 }, { params: ["b"], weightDecay: 0 }] });
+    const names = sizes.map(([name]) => name);
+    const opt = new AdamW(sizes.map(([name], k) => [name, vars[k]] as [string, tf.Variable]), { lr: 1e-2, weightDecay: 0.1, paramGroups: [{ params: names.filter((n) => n !== "b"), weightDecay: 0.1 }, { params: ["b"], weightDecay: 0 }] });
     for (let step = 1; step <= 3; step++) {
       const g = new Map(grads(step).map(([name, data], k) => [name, tf.tensor(data, sizes[k][1])]));
       opt.step(g, { lr: 1e-2 / step, gradScale: 0.5 });
@@ -137,7 +140,12 @@ test("src/train's AdamW on webgpu updates in place: same values as on cpu, never
       assert.ok(maxAbsDiff(gpu.state.expAvgSq.get(name)!, ref.state.expAvgSq.get(name)!) <= 1e-9, `v of ${name}`);
     }
     assert.equal(gpu.state.step, 3);
+    // The two-dispatches-per-parameter form gives the same values.
+    process.env[ADAMW_PER_PARAMETER_ENV] = "1";
+    const perParameter = await run("webgpu", () => undefined);
+    for (let k = 0; k < sizes.length; k++) assert.ok(maxAbsDiff(perParameter.params[k], gpu.params[k]) <= 1e-7, `per-parameter form, ${sizes[k][0]}`);
   } finally {
+    delete process.env[ADAMW_PER_PARAMETER_ENV];
     await tf.setBackend("webgpu");
   }
 });

@@ -1,12 +1,16 @@
 // AdamW with decoupled weight decay, numerically as torch.optim.AdamW, over named tfjs variables with HF's
 // parameter groups. One fused kernel per variable per step on cpu/wasm, with the moments in host memory
-// (see adamwKernels.ts); on webgpu two in-place dispatches per variable with the moments packed on the GPU
-// (src/backend/webgpu/adamw.ts); tf-op updates with tensor moments elsewhere. The moments move between the
-// storages when the backend changes. State (m, v, step) can be exported for checkpoints and loaded back.
+// (see adamwKernels.ts); on webgpu in place with the moments packed on the GPU, several variables per dispatch
+// (src/backend/webgpu/adamwMany.ts; two dispatches per variable with BERT_IMDB_ADAMW_PER_PARAMETER=1); tf-op
+// updates with tensor moments elsewhere. The moments move between the storages when the backend changes.
+// State (m, v, step) can be exported for checkpoints and loaded back.
 import { tf } from "../backend/tf";
-import { adamwStepInPlace, hasDeviceAdamW, ownsBuffer } from "../backend/webgpu/index";
+import { adamwStepInPlace, adamwStepInPlaceMany, hasDeviceAdamW, ownsBuffer, type AdamWManyItem } from "../backend/webgpu/index";
 import { adamwStepComposed, adamwStepFused, AdamWStepAttrs, hasFusedAdamW, registerAdamWKernels } from "./adamwKernels";
 import { ParamGroup, weightDecayParamGroups } from "./paramGroups";
+
+/** BERT_IMDB_ADAMW_PER_PARAMETER=1: on webgpu, two dispatches per parameter instead of several parameters per dispatch (to compare). */
+export const ADAMW_PER_PARAMETER_ENV = "BERT_IMDB_ADAMW_PER_PARAMETER";
 
 export interface AdamWOptions {
   lr: number;
@@ -153,6 +157,7 @@ export class AdamW {
     // moments in host memory; elsewhere: the update composed of tf ops.
     const onDevice = hasDeviceAdamW();
     const fused = !onDevice && hasFusedAdamW();
+    const many: AdamWManyItem[] = [];
     for (const slot of this.slots) {
       const g = grads.get(slot.name);
       if (!g) continue;
@@ -165,7 +170,7 @@ export class AdamW {
           slot.variable.assign(copy);
           copy.dispose();
         }
-        adamwStepInPlace(slot.variable, g, toPacked(slot), attrs);
+        many.push({ param: slot.variable, grad: g, moments: toPacked(slot), weightDecay: slot.weightDecay });
       } else if (fused) {
         const { m, v } = toHost(slot);
         const p = adamwStepFused(slot.variable, g, { ...attrs, expAvg: m, expAvgSq: v });
@@ -179,6 +184,11 @@ export class AdamW {
         tf.dispose([t.m, t.v]);
         slot.tensors = { m: tf.keep(m), v: tf.keep(v) };
       }
+    }
+    // webgpu: every parameter in a few dispatches (several per dispatch), each written in place.
+    if (many.length) {
+      if (process.env[ADAMW_PER_PARAMETER_ENV] === "1") for (const it of many) adamwStepInPlace(it.param as tf.Variable, it.grad, it.moments, { ...base, weightDecay: it.weightDecay });
+      else adamwStepInPlaceMany(many, base);
     }
   }
 

@@ -76,6 +76,11 @@ export function webgpuStats(): WebGPUStats {
   return { ...stats };
 }
 
+/** Counts a dispatch encoded outside tfjs's recordAndSubmit (./adamwMany.ts). */
+export function countDispatch(): void {
+  stats.dispatches += 1;
+}
+
 export function resetWebGPUStats(): void {
   stats.dispatches = 0;
   stats.submits = 0;

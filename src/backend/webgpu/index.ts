@@ -8,6 +8,7 @@ export { describeAdapter, describeWebGPUDevice, isSoftwareAdapter, summarizeAdap
 export type { AdapterSummary } from "./adapter";
 export { registerWebGPUKernels, FUSED_KERNELS_ENV } from "./kernels";
 export { adamwStepOnDevice, adamwStepInPlace, ownsBuffer, hasDeviceAdamW, registerWebGPUAdamW } from "./adamw";
+export { adamwStepInPlaceMany, adamwManyPerDispatch, type AdamWManyItem } from "./adamwMany";
 export { registerWebGPUSumOfSquares } from "./sumOfSquares";
 export { layerNormFused, hasFusedLayerNorm, registerWebGPULayerNorm, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from "./layerNorm";
 export { geluFused, hasFusedGelu, registerWebGPUGelu, GELU_KERNEL, GELU_GRAD_KERNEL } from "./gelu";
