@@ -153,8 +153,8 @@ export class AdamW {
       step: this.stepCount,
       gradScale: opts.gradScale ?? 1,
     };
-    // webgpu: two in-place dispatches with the packed moments on the GPU; cpu/wasm: the fused kernel with the
-    // moments in host memory; elsewhere: the update composed of tf ops.
+    // webgpu: in place with the packed moments on the GPU, collected here and updated together below; cpu/wasm:
+    // the fused kernel with the moments in host memory; elsewhere: the update composed of tf ops.
     const onDevice = hasDeviceAdamW();
     const fused = !onDevice && hasFusedAdamW();
     const many: AdamWManyItem[] = [];
