@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../src/backend/tf";
-import { adamwStepOnDevice, ATTENTION_KERNEL, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, matMulTiled } from "../src/backend/webgpu";
+import { adamwStepOnDevice, ATTENTION_KERNEL, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, matMulTiled } from "../src/backend/webgpu";
 import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { DROPOUT_MASK_KERNEL, dropoutMaskValues } from "../src/model/dropout";
 import { attention, dropoutMask, gelu, layerNorm } from "../src/model/ops";
@@ -381,6 +381,30 @@ export function checkLayerNormKernel(): CheckResult {
     const d = fused.map((a, i) => maxAbsDiff(a, plain[i]) / Math.max(maxAbs(plain[i]), 1e-30));
     worst = Math.max(worst, ...d);
     rows.push(`[${n}, ${h}]: y ${exp(d[0])}, dx ${exp(d[1])}, dgamma ${exp(d[2])}, dbeta ${exp(d[3])}`);
+  }
+  // LayerNorm(x + residual) in one pass, against add-then-LayerNorm composed: forward and all four gradients.
+  for (const [n, h] of [[5, 50], [300, 768]]) {
+    const run = (fused: boolean): Float32Array[] =>
+      tf.tidy(() => {
+        const x = tf.tensor2d(randomArray(n * h, 31 + n, 2), [n, h]);
+        const r = tf.tensor2d(randomArray(n * h, 32 + n, 1), [n, h]);
+        const g = tf.tensor1d(randomArray(h, 33 + h, 1));
+        const b = tf.tensor1d(randomArray(h, 34 + h, 0.5));
+        const w = tf.tensor2d(randomArray(n * h, 35 + n, 1), [n, h]);
+        const fn = (xi: tf.Tensor, ri: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor): tf.Tensor => {
+          if (!fused) return layerNorm(tf.add(xi, ri), gi, bi, 1e-12);
+          const y = layerNormResidualFused(xi, ri, gi, bi, 1e-12);
+          if (!y) throw new Error(`layerNormResidualFused refused [${xi.shape}]`);
+          return y;
+        };
+        const f = (xi: tf.Tensor, ri: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(fn(xi, ri, gi, bi), w)) as tf.Scalar;
+        return [fn(x, r, g, b).dataSync() as Float32Array, ...tf.grads(f)([x, r, g, b]).map((t) => t.dataSync() as Float32Array)];
+      });
+    const fused = run(true);
+    const plain = withoutWebGPUKernels([LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL], () => run(false));
+    const d = fused.map((a, i) => maxAbsDiff(a, plain[i]) / Math.max(maxAbs(plain[i]), 1e-30));
+    worst = Math.max(worst, ...d);
+    rows.push(`x + residual [${n}, ${h}]: y ${exp(d[0])}, dx ${exp(d[1])}, dresidual ${exp(d[2])}, dgamma ${exp(d[3])}, dbeta ${exp(d[4])}`);
   }
   // More rows than one dispatch takes: the fused op declines and the model's layerNorm composes it instead.
   const big = tf.tidy(() => {

@@ -10,7 +10,7 @@ import { Rng } from "../random";
 import { writeSafetensors, TensorToWrite } from "../safetensors/write";
 import { formatLoadReport, LoadReport, loadCheckpoint } from "./checkpoint";
 import { BertConfig, BertConfigJson, LabelOptions } from "./config";
-import { activation, attention, dropoutMask, layerNorm, linear, siteSeed } from "./ops";
+import { activation, addLayerNorm, attention, dropoutMask, layerNorm, linear, siteSeed } from "./ops";
 import { bertParamSpecs, initParam, LAYER_PARTS, layerPrefix, ParamSpec, sizeOf } from "./params";
 import { HubFileOptions, resolveModelFile } from "./resolve";
 import { summarizeParams, SummaryRow } from "./summary";
@@ -235,11 +235,11 @@ export class BertForSequenceClassification {
           attnDrop ? () => dropoutMask([B * nh, S, S], cfg.attentionProbsDropoutProb, dropSeed) : null,
         );
         const attnOut = dropout(linear(ctx, w(LAYER_PARTS.attnOut, "weight"), w(LAYER_PARTS.attnOut, "bias")), cfg.hiddenDropoutProb);
-        const h1 = layerNorm(tf.add(attnOut, h), w(LAYER_PARTS.attnNorm, "weight"), w(LAYER_PARTS.attnNorm, "bias"), eps);
+        const h1 = addLayerNorm(attnOut, h, w(LAYER_PARTS.attnNorm, "weight"), w(LAYER_PARTS.attnNorm, "bias"), eps);
         // Feed-forward.
         const inter = activation(cfg.hiddenAct, linear(h1, w(LAYER_PARTS.intermediate, "weight"), w(LAYER_PARTS.intermediate, "bias")));
         const ffOut = dropout(linear(inter, w(LAYER_PARTS.out, "weight"), w(LAYER_PARTS.out, "bias")), cfg.hiddenDropoutProb);
-        h = layerNorm(tf.add(ffOut, h1), w(LAYER_PARTS.outNorm, "weight"), w(LAYER_PARTS.outNorm, "bias"), eps);
+        h = addLayerNorm(ffOut, h1, w(LAYER_PARTS.outNorm, "weight"), w(LAYER_PARTS.outNorm, "bias"), eps);
         if (opts.outputHiddenStates) hidden.push(tf.reshape(h, [B, S, H]));
       }
 

@@ -3,7 +3,7 @@
 // All activations are rank 2 ([tokens, features]); weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backend/tf";
 import { matMulFast } from "../backend/matmul";
-import { attentionFused, geluFused, hasFusedAttention, hasFusedGelu, hasFusedLayerNorm, layerNormFused, matMulTiled } from "../backend/webgpu/index";
+import { attentionFused, geluFused, hasFusedAttention, hasFusedGelu, hasFusedLayerNorm, layerNormFused, layerNormResidualFused, matMulTiled } from "../backend/webgpu/index";
 export { dropoutMask } from "./dropout";
 
 type T = tf.Tensor;
@@ -37,6 +37,12 @@ export function linear(x: T, w: T, b: T): T {
 }
 
 const layerNormOps = new Map<number, (x: T, g: T, b: T) => T>();
+
+/** LayerNorm(x + residual): BERT's residual connection; one fused dispatch where the backend has it. */
+export function addLayerNorm(x: T, residual: T, gamma: T, beta: T, eps: number): T {
+  const fused = hasFusedLayerNorm() ? layerNormResidualFused(x, residual, gamma, beta, eps) : null;
+  return fused ?? layerNorm(tf.add(x, residual), gamma, beta, eps);
+}
 
 /** LayerNorm over the last axis (biased variance, as torch.nn.LayerNorm), x [n, h], gamma/beta [h]. */
 export function layerNorm(x: T, gamma: T, beta: T, eps: number): T {

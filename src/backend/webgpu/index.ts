@@ -10,7 +10,7 @@ export { registerWebGPUKernels, FUSED_KERNELS_ENV } from "./kernels";
 export { adamwStepOnDevice, adamwStepInPlace, ownsBuffer, hasDeviceAdamW, registerWebGPUAdamW } from "./adamw";
 export { adamwStepInPlaceMany, adamwManyPerDispatch, type AdamWManyItem } from "./adamwMany";
 export { registerWebGPUSumOfSquares } from "./sumOfSquares";
-export { layerNormFused, hasFusedLayerNorm, registerWebGPULayerNorm, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from "./layerNorm";
+export { layerNormFused, layerNormResidualFused, hasFusedLayerNorm, registerWebGPULayerNorm, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from "./layerNorm";
 export { geluFused, hasFusedGelu, registerWebGPUGelu, GELU_KERNEL, GELU_GRAD_KERNEL } from "./gelu";
 export { registerWebGPUDropout, WGSL_DROPOUT_HASH } from "./dropout";
 export { matMulTiled, registerWebGPUMatMul, MATMUL_KERNEL } from "./matmul";

@@ -1,7 +1,8 @@
 // LayerNorm over the last axis as fused WebGPU programs, with its gradient, for x [n, h] (torch.nn.LayerNorm:
 // biased variance, y = (x − mean)·rsqrt(var + eps)·gamma + beta). Composed of tfjs ops (src/model/ops.ts) the
 // forward pass is ~9 dispatches and the backward ~14 plus transposes; here:
-//   forward   1 dispatch: one workgroup per row (two-pass mean and variance in workgroup memory);
+//   forward   1 dispatch: one workgroup per row (two-pass mean and variance in workgroup memory), also for
+//             LayerNorm(x + residual) with the add folded in (layerNormResidualFused);
 //   backward  5 dispatches: row statistics, dx per row, per-chunk column sums of dy·x̂ and dy, then the
 //             chunk sums for dgamma and for dbeta.
 // Kernels BertImdbLayerNorm / BertImdbLayerNormGrad are registered for "webgpu"; `layerNormFused` is the op
@@ -64,22 +65,35 @@ abstract class RowProgram implements WebGPUProgramLike {
   }
 }
 
-/** Mean and reciprocal standard deviation of each row, in workgroup-uniform variables. */
-const STATS = `
+/**
+ * Mean and reciprocal standard deviation of each row, in workgroup-uniform variables; `at(i)` is the WGSL
+ * expression of the row's element i (X[i], or X[i] + R[i] for LayerNorm of a residual sum).
+ */
+const statsOf = (at: (i: string) => string) => `
         var s = 0.0;
-        for (var c = lid; c < h; c = c + ${ROW_WG}) { s = s + X[base + c]; }
+        for (var c = lid; c < h; c = c + ${ROW_WG}) { s = s + ${at("base + c")}; }
         let mean = rowSum(s, lid) / f32(h);
         var q = 0.0;
-        for (var c = lid; c < h; c = c + ${ROW_WG}) { let d = X[base + c] - mean; q = q + d * d; }
+        for (var c = lid; c < h; c = c + ${ROW_WG}) { let d = ${at("base + c")} - mean; q = q + d * d; }
         let rstd = inverseSqrt(rowSum(q, lid) / f32(h) + uniforms.eps);`;
+const STATS = statsOf((i) => `X[${i}]`);
 
+/** y = LayerNorm(x), or LayerNorm(x + r) in the same pass (the residual add of a BERT layer, one dispatch). */
 class ForwardProgram extends RowProgram {
-  variableNames = ["X", "G", "B"];
-  shaderKey = "bertImdbLayerNorm_fwd";
+  variableNames: string[];
+  shaderKey: string;
+
+  constructor(outputSize: number, rows: number, private readonly residual: boolean) {
+    super(outputSize, rows);
+    this.variableNames = residual ? ["X", "R", "G", "B"] : ["X", "G", "B"];
+    this.shaderKey = residual ? "bertImdbLayerNorm_fwd_residual" : "bertImdbLayerNorm_fwd";
+  }
+
   protected body(): string {
-    return `${STATS}
+    const at = (i: string) => (this.residual ? `(X[${i}] + R[${i}])` : `X[${i}]`);
+    return `${statsOf(at)}
         for (var c = lid; c < h; c = c + ${ROW_WG}) {
-          result[base + c] = (X[base + c] - mean) * rstd * G[c] + B[c];
+          result[base + c] = (${at("base + c")} - mean) * rstd * G[c] + B[c];
         }`;
   }
 }
@@ -211,7 +225,10 @@ function forwardKernel(args: Args): TensorInfoLike {
   const { rows, h } = shapeOf(x, gamma, "LayerNorm (webgpu)");
   if (!beta || beta.shape.join() !== String(h)) throw new Error(`LayerNorm (webgpu): beta must be [${h}]`);
   const eps = epsOf(args.attrs, "LayerNorm (webgpu)");
-  const out = backend.runWebGPUProgram(new ForwardProgram(rows * h, rows), [flat(x!), gamma!, beta], "float32", [i32(rows), i32(h), f32(eps)]);
+  const r = args.inputs.residual;
+  if (r && (r.dtype !== "float32" || r.shape.join() !== x!.shape.join())) throw new Error(`LayerNorm (webgpu): residual must be float32 [${x!.shape.join(", ")}]`);
+  const inputs = r ? [flat(x!), flat(r), gamma!, beta] : [flat(x!), gamma!, beta];
+  const out = backend.runWebGPUProgram(new ForwardProgram(rows * h, rows, r != null), inputs, "float32", [i32(rows), i32(h), f32(eps)]);
   return { dataId: out.dataId, shape: x!.shape.slice(), dtype: "float32" };
 }
 
@@ -239,6 +256,39 @@ function gradKernel(args: Args): TensorInfoLike[] {
 export function registerWebGPULayerNorm(): void {
   registerWebGPUKernel(LAYER_NORM_KERNEL, forwardKernel);
   registerWebGPUKernel(LAYER_NORM_GRAD_KERNEL, gradKernel);
+}
+
+const residualOps = new Map<number, (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor>();
+
+/**
+ * LayerNorm(x + residual) over the last axis: the add and the normalisation in one dispatch (BERT's
+ * `LayerNorm(dropout(dense(h)) + input)`), with the gradient of both (the backward pass adds x + residual again
+ * and runs the LayerNorm gradient kernel; x and residual get the same dx). Null beyond one dispatch's rows.
+ */
+export function layerNormResidualFused(x: tf.Tensor, residual: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor | null {
+  if (!hasFusedLayerNorm()) throw new Error(`layerNormResidualFused needs the webgpu backend with its LayerNorm kernels (backend now: ${tf.getBackend()})`);
+  if (x.size / x.shape[x.shape.length - 1] > MAX_ROWS) return null;
+  let op = residualOps.get(eps);
+  if (!op) {
+    op = tf.customGrad((...args: Arg[]) => {
+      const [xi, ri, g, b] = args as tf.Tensor[];
+      const save = args[4] as tf.GradSaveFunc;
+      const value = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xi, residual: ri, gamma: g, beta: b }, { eps }) as tf.Tensor;
+      save([xi, ri, g]);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xs, rs, gs] = saved;
+          const sum = tf.add(xs, rs);
+          const [dx, dg, db] = tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { x: sum, gamma: gs, dy }, { eps }) as unknown as tf.Tensor[];
+          sum.dispose();
+          return [dx, tf.clone(dx), dg, db];
+        },
+      };
+    }) as (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+    residualOps.set(eps, op);
+  }
+  return op(x, residual, gamma, beta);
 }
 
 /** True when the active backend has the fused LayerNorm kernels. */
