@@ -25,5 +25,5 @@ export function registerWebGPUKernels(): string[] {
   registerWebGPUDropout();
   registerWebGPUMatMul();
   registerWebGPUAttention();
-  return ["AdamW (in place, 5 parameters per dispatch where the device binds 16 buffers)", "sum of squares (up to 2 dispatches per tensor; the gradient norm binds many tensors per dispatch)", "LayerNorm (1 dispatch forward, 5 backward)", "GELU (1 dispatch forward, 1 backward)", "dropout masks (1 dispatch, no upload)", "tiled matMul for linear layers (128×128 tiles)", "attention without dropout (1 dispatch forward)"];
+  return ["AdamW (in place, 5 parameters per dispatch where the device binds 16 buffers)", "sum of squares (up to 2 dispatches per tensor; the gradient norm binds many tensors per dispatch)", "LayerNorm (1 dispatch forward, residual add folded in; 5 backward)", "GELU (1 dispatch forward, 1 backward)", "dropout masks (1 dispatch, no upload)", "tiled matMul for linear layers (128×128 tiles)", "attention without dropout (1 dispatch forward)"];
 }
