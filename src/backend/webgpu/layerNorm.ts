@@ -258,39 +258,6 @@ export function registerWebGPULayerNorm(): void {
   registerWebGPUKernel(LAYER_NORM_GRAD_KERNEL, gradKernel);
 }
 
-const residualOps = new Map<number, (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor>();
-
-/**
- * LayerNorm(x + residual) over the last axis: the add and the normalisation in one dispatch (BERT's
- * `LayerNorm(dropout(dense(h)) + input)`), with the gradient of both (the backward pass adds x + residual again
- * and runs the LayerNorm gradient kernel; x and residual get the same dx). Null beyond one dispatch's rows.
- */
-export function layerNormResidualFused(x: tf.Tensor, residual: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor | null {
-  if (!hasFusedLayerNorm()) throw new Error(`layerNormResidualFused needs the webgpu backend with its LayerNorm kernels (backend now: ${tf.getBackend()})`);
-  if (x.size / x.shape[x.shape.length - 1] > MAX_ROWS) return null;
-  let op = residualOps.get(eps);
-  if (!op) {
-    op = tf.customGrad((...args: Arg[]) => {
-      const [xi, ri, g, b] = args as tf.Tensor[];
-      const save = args[4] as tf.GradSaveFunc;
-      const value = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xi, residual: ri, gamma: g, beta: b }, { eps }) as tf.Tensor;
-      save([xi, ri, g]);
-      return {
-        value,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xs, rs, gs] = saved;
-          const sum = tf.add(xs, rs);
-          const [dx, dg, db] = tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { x: sum, gamma: gs, dy }, { eps }) as unknown as tf.Tensor[];
-          sum.dispose();
-          return [dx, tf.clone(dx), dg, db];
-        },
-      };
-    }) as (x: tf.Tensor, r: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor;
-    residualOps.set(eps, op);
-  }
-  return op(x, residual, gamma, beta);
-}
-
 /** True when the active backend has the fused LayerNorm kernels. */
 export function hasFusedLayerNorm(): boolean {
   const b = tf.getBackend();
@@ -298,7 +265,47 @@ export function hasFusedLayerNorm(): boolean {
 }
 
 type Arg = tf.Tensor | tf.GradSaveFunc;
-const ops = new Map<number, (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor>();
+type FusedOp = (...t: tf.Tensor[]) => tf.Tensor;
+/** The custom-gradient ops, one per eps and form (plain, or with a residual input). */
+const ops = new Map<string, FusedOp>();
+
+/**
+ * The op over (x, gamma, beta) or, with `residual`, over (x, residual, gamma, beta) computing LayerNorm(x +
+ * residual) in the same pass. Its backward pass runs the gradient kernel on x (re-adding x + residual first in
+ * the residual form, whose two summands then get the same dx).
+ */
+function fusedOp(eps: number, residual: boolean): FusedOp {
+  const key = `${eps}|${residual}`;
+  let op = ops.get(key);
+  if (!op) {
+    const n = residual ? 4 : 3;
+    op = tf.customGrad((...args: Arg[]) => {
+      const [xi, ri, g, b] = residual ? (args as tf.Tensor[]) : [args[0] as tf.Tensor, null, args[1] as tf.Tensor, args[2] as tf.Tensor];
+      const save = args[n] as tf.GradSaveFunc;
+      const inputs: tf.NamedTensorMap = ri ? { x: xi, residual: ri, gamma: g, beta: b } : { x: xi, gamma: g, beta: b };
+      const value = tf.engine().runKernel(LAYER_NORM_KERNEL, inputs, { eps }) as tf.Tensor;
+      save(ri ? [xi, ri, g] : [xi, g]);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const xs = ri ? tf.add(saved[0], saved[1]) : saved[0];
+          const gs = saved[saved.length - 1];
+          const [dx, dg, db] = tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { x: xs, gamma: gs, dy }, { eps }) as unknown as tf.Tensor[];
+          if (ri) xs.dispose();
+          return ri ? [dx, tf.clone(dx), dg, db] : [dx, dg, db];
+        },
+      };
+    }) as FusedOp;
+    ops.set(key, op);
+  }
+  return op;
+}
+
+/** Whether x has few enough rows for one dispatch (else the fused ops return null); throws off webgpu. */
+function fits(x: tf.Tensor, what: string): boolean {
+  if (!hasFusedLayerNorm()) throw new Error(`${what} needs the webgpu backend with its LayerNorm kernels (backend now: ${tf.getBackend()})`);
+  return x.size / x.shape[x.shape.length - 1] <= MAX_ROWS;
+}
 
 /**
  * LayerNorm over the last axis with the fused kernels and their gradient (x [..., h], gamma/beta [h]), or null
@@ -306,24 +313,13 @@ const ops = new Map<number, (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Ten
  * Needs hasFusedLayerNorm(); gradients flow to x, gamma and beta as with the composed version.
  */
 export function layerNormFused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor | null {
-  if (!hasFusedLayerNorm()) throw new Error(`layerNormFused needs the webgpu backend with its LayerNorm kernels (backend now: ${tf.getBackend()})`);
-  if (x.size / x.shape[x.shape.length - 1] > MAX_ROWS) return null;
-  let op = ops.get(eps);
-  if (!op) {
-    op = tf.customGrad((...args: Arg[]) => {
-      const [xi, g, b] = args as tf.Tensor[];
-      const save = args[3] as tf.GradSaveFunc;
-      const value = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xi, gamma: g, beta: b }, { eps }) as tf.Tensor;
-      save([xi, g]);
-      return {
-        value,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xs, gs] = saved;
-          return tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { x: xs, gamma: gs, dy }, { eps }) as unknown as tf.Tensor[];
-        },
-      };
-    }) as (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor;
-    ops.set(eps, op);
-  }
-  return op(x, gamma, beta);
+  return fits(x, "layerNormFused") ? fusedOp(eps, false)(x, gamma, beta) : null;
+}
+
+/**
+ * LayerNorm(x + residual) over the last axis: the add and the normalisation in one dispatch (BERT's
+ * `LayerNorm(dropout(dense(h)) + input)`), with the gradient of all four inputs. Null beyond one dispatch's rows.
+ */
+export function layerNormResidualFused(x: tf.Tensor, residual: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor | null {
+  return fits(x, "layerNormResidualFused") ? fusedOp(eps, true)(x, residual, gamma, beta) : null;
 }
