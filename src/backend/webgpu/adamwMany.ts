@@ -12,7 +12,7 @@
 import { tf } from "../tf";
 import type { AdamWStepAttrs } from "../../train/adamwKernels";
 import { countDispatch } from "./backend";
-import type { TensorInfoLike } from "./program";
+import { storageBufferLimit, type TensorInfoLike } from "./program";
 
 /** One parameter's part of a step: the variable, its gradient, its packed moments [2·size], its decay. */
 export interface AdamWManyItem {
@@ -116,9 +116,7 @@ function pipelineFor(device: GpuLike, components: number[]): { getBindGroupLayou
 
 /** Parameters one dispatch can take on the active device (three storage bindings each). */
 export function adamwManyPerDispatch(): number {
-  const backend = tf.backend() as unknown as RawBackend;
-  const limit = backend.device?.limits?.maxStorageBuffersPerShaderStage ?? 8;
-  return Math.max(1, Math.floor(limit / 3));
+  return Math.max(1, Math.floor(storageBufferLimit(tf.backend()) / 3));
 }
 
 /**

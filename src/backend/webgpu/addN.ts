@@ -3,7 +3,7 @@
 // (16 on Mesa's lavapipe, 8 by WebGPU's default): the gradient norm adds one partial sum per parameter
 // (bert-base: 201). This kernel, registered over tfjs's, adds chunks that fit and then the chunks' sums.
 import { tf } from "../tf";
-import type { TensorInfoLike } from "./program";
+import { storageBufferLimit, type TensorInfoLike } from "./program";
 
 type KernelArgs = { inputs: TensorInfoLike[] | Record<string, TensorInfoLike>; backend: unknown; attrs?: Record<string, unknown> };
 type KernelFn = (args: KernelArgs) => TensorInfoLike;
@@ -19,9 +19,9 @@ export function registerChunkedAddN(): void {
   registered = true;
   const chunked: KernelFn = (args) => {
     const list = (Array.isArray(args.inputs) ? args.inputs : Object.values(args.inputs)) as TensorInfoLike[];
-    const backend = args.backend as { device?: { limits?: Record<string, number> }; disposeData(id: object): boolean };
+    const backend = args.backend as { disposeData(id: object): boolean };
     // One binding is the output and one the uniforms' is not a storage buffer: inputs ≤ limit − 1.
-    const limit = Math.max(2, (backend.device?.limits?.maxStorageBuffersPerShaderStage ?? 8) - 1);
+    const limit = Math.max(2, storageBufferLimit(backend) - 1);
     if (list.length <= limit) return base({ ...args, inputs: list });
     const partial: TensorInfoLike[] = [];
     for (let i = 0; i < list.length; i += limit) {

@@ -49,6 +49,14 @@ export function flatDispatch(n: number, workgroupSize: number, component: number
   return [Math.max(1, Math.ceil(n / (workgroupSize * component))), 1, 1];
 }
 
+/**
+ * Storage buffers one shader may bind on the backend's device (maxStorageBuffersPerShaderStage; 8, WebGPU's
+ * default, when the device does not say): programs that take a variable number of tensors split by it.
+ */
+export function storageBufferLimit(backend: unknown): number {
+  return (backend as { device?: { limits?: Record<string, number> } }).device?.limits?.maxStorageBuffersPerShaderStage ?? 8;
+}
+
 /** Threads per workgroup of the flat programs. */
 export const FLAT_WORKGROUP = 256;
 

@@ -8,7 +8,7 @@
 // a few dozen dispatches instead of one or two per tensor.
 import { tf } from "../tf";
 import { SUM_OF_SQUARES_KERNEL, SUM_OF_SQUARES_MANY_KERNEL } from "../../train/adamwKernels";
-import { flat, sizeOf, TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
+import { flat, sizeOf, storageBufferLimit, TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
 
 const WORKGROUP = 256;
 const MAX_GROUPS = 256;
@@ -127,16 +127,14 @@ class ManyPartialSumsProgram implements WebGPUProgramLike {
   }
 }
 
-type ManyBackend = WebGPUKernelBackend & { device?: { limits?: Record<string, number> } };
-
 /** Σ‖xᵢ‖² over a list of tensors: chunks that fit the device's bindings, two dispatches each, then their sum. */
 function sumOfSquaresManyWebGPU(args: { inputs: TensorInfoLike[] | Record<string, TensorInfoLike>; backend: unknown }): TensorInfoLike {
-  const backend = args.backend as ManyBackend;
+  const backend = args.backend as WebGPUKernelBackend;
   const list = (Array.isArray(args.inputs) ? args.inputs : Object.values(args.inputs)).filter((x) => sizeOf(x.shape) > 0);
   for (const x of list) if (x.dtype !== "float32") throw new Error(`sum of squares (webgpu): inputs must be float32, got ${x.dtype}`);
   if (list.length === 0) return backend.makeTensorInfo([], "float32", Float32Array.of(0));
   // Bindings: the output, the inputs, and the uniforms (not a storage buffer).
-  const perDispatch = Math.max(1, (backend.device?.limits?.maxStorageBuffersPerShaderStage ?? 8) - 1);
+  const perDispatch = Math.max(1, storageBufferLimit(backend) - 1);
   // Every chunk writes its partial sums at its own offset of one buffer; one last pass adds them all.
   const chunks: Array<{ inputs: TensorInfoLike[]; components: number[]; counts: number[]; groups: number; offset: number }> = [];
   let total = 0;
