@@ -1,16 +1,12 @@
 // AdamW with decoupled weight decay, numerically as torch.optim.AdamW, over named tfjs variables with HF's
 // parameter groups. One fused kernel per variable per step on cpu/wasm, with the moments in host memory
 // (see adamwKernels.ts); on webgpu in place with the moments packed on the GPU, several variables per dispatch
-// (src/backend/webgpu/adamwMany.ts; two dispatches per variable with BERT_IMDB_ADAMW_PER_PARAMETER=1); tf-op
-// updates with tensor moments elsewhere. The moments move between the storages when the backend changes.
+// (src/backend/webgpu/adamwMany.ts); tf-op updates with tensor moments elsewhere. The moments move between the storages when the backend changes.
 // State (m, v, step) can be exported for checkpoints and loaded back.
 import { tf } from "../backend/tf";
-import { adamwStepInPlace, adamwStepInPlaceMany, hasDeviceAdamW, ownsBuffer, type AdamWManyItem } from "../backend/webgpu/index";
+import { adamwStepInPlaceMany, hasDeviceAdamW, ownsBuffer, type AdamWManyItem } from "../backend/webgpu/index";
 import { adamwStepComposed, adamwStepFused, AdamWStepAttrs, hasFusedAdamW, registerAdamWKernels } from "./adamwKernels";
 import { ParamGroup, weightDecayParamGroups } from "./paramGroups";
-
-/** BERT_IMDB_ADAMW_PER_PARAMETER=1: on webgpu, two dispatches per parameter instead of several parameters per dispatch (to compare). */
-export const ADAMW_PER_PARAMETER_ENV = "BERT_IMDB_ADAMW_PER_PARAMETER";
 
 export interface AdamWOptions {
   lr: number;
@@ -186,10 +182,7 @@ export class AdamW {
       }
     }
     // webgpu: every parameter in a few dispatches (several per dispatch), each written in place.
-    if (many.length) {
-      if (process.env[ADAMW_PER_PARAMETER_ENV] === "1") for (const it of many) adamwStepInPlace(it.param as tf.Variable, it.grad, it.moments, { ...base, weightDecay: it.weightDecay });
-      else adamwStepInPlaceMany(many, base);
-    }
+    if (many.length) adamwStepInPlaceMany(many, base);
   }
 
   /** Copies of the state (read back from the backend). */

@@ -4,17 +4,15 @@
 //   p' = p·(1 − lr·wd) − (lr / (1 − β1^t)) · m' / (√v' / √(1 − β2^t) + ε)
 // A tfjs program writes one output, so one update is three dispatches (m', v', then p' from m' and v'),
 // reading vec4s where the size allows; the hyper-parameters are uniforms, so every step reuses the compiled
-// pipelines. Three ways to call it:
-//  - moments on the GPU (the fast path): inputs {param, grad, expAvg, expAvgSq} → outputs [param', m', v'];
-//    `adamwStepOnDevice` does this call;
+// pipelines. Two ways to call it:
+//  - moments on the GPU: inputs {param, grad, expAvg, expAvgSq} → outputs [param', m', v']; `adamwStepOnDevice`
+//    does this call (the bench and the golden checks compare it with src/train's optimizer);
 //  - moments in host memory (how AdamW calls the cpu/wasm kernels): inputs {param, grad} and attributes
 //    expAvg/expAvgSq (Float32Arrays, updated in place) → output param'. Correct, but the moments travel to the
-//    GPU and back every step (2 uploads + 2 synchronous reads per parameter): AdamW should keep its moments as
-//    tensors on webgpu and use the first form (see hasDeviceAdamW);
-//  - in place (what src/train's AdamW uses): `adamwStepInPlace` writes m and v into one packed [m; v] tensor
-//    and then p into the variable's own buffer — two dispatches and no allocation per parameter instead of three
-//    dispatches and three new tensors. Measured on the GPU host, the clipping + AdamW part of a bert-base step
-//    (≈ 800 dispatches) took 0.04–0.07 s of host time, a third of the step.
+//    GPU and back every step (2 uploads + 2 synchronous reads per parameter).
+// src/train's AdamW uses neither on webgpu: ./adamwMany.ts updates parameters and packed moments in place,
+// several parameters per dispatch (three dispatches and three new tensors per parameter cost the host a third
+// of a bert-base step on the GPU host).
 import { tf } from "../tf";
 import { ADAMW_KERNEL } from "../../train/adamwKernels";
 import type { AdamWStepAttrs } from "../../train/adamwKernels";
@@ -135,87 +133,6 @@ function adamwWebGPU(args: { inputs: Record<string, TensorInfoLike | undefined>;
   } finally {
     backend.disposeData(m.dataId);
     backend.disposeData(v.dataId);
-  }
-}
-
-/** m' and v' written over the packed moments [m; v] (binding `result`, read and written in place). */
-class PackedMomentsProgram extends FlatProgram {
-  shaderKey: string;
-
-  constructor(n: number, component: number) {
-    super(n, component, ["G"], "beta1 : f32, oneMinusBeta1 : f32, beta2 : f32, oneMinusBeta2 : f32, gradScale : f32,");
-    this.shaderKey = `bertImdbAdamW_mv_${component}`;
-  }
-
-  getUserCode(): string {
-    // uniforms.size is the number of (vector) elements of one moment: v starts right after m.
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          let g = G[index] * uniforms.gradScale;
-          result[index] = uniforms.beta1 * result[index] + uniforms.oneMinusBeta1 * g;
-          let j = index + uniforms.size;
-          result[j] = uniforms.beta2 * result[j] + uniforms.oneMinusBeta2 * (g * g);
-        }
-      }`;
-  }
-}
-
-/** p' written over p (binding `result`, in place) from the packed moments [m'; v']. */
-class PackedParamProgram extends FlatProgram {
-  shaderKey: string;
-
-  constructor(n: number, component: number) {
-    super(n, component, ["MV"], "decay : f32, stepSize : f32, bc2Sqrt : f32, eps : f32,");
-    this.shaderKey = `bertImdbAdamW_pInPlace_${component}`;
-  }
-
-  getUserCode(): string {
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          let denom = sqrt(MV[index + uniforms.size]) / uniforms.bc2Sqrt + uniforms.eps;
-          result[index] = result[index] * uniforms.decay - uniforms.stepSize * MV[index] / denom;
-        }
-      }`;
-  }
-}
-
-/** The backend internals the in-place update touches: a tensor's buffer record (refCount, cached CPU values). */
-type InPlaceBackend = WebGPUKernelBackend & { tensorMap: { get(dataId: object): { refCount: number; values: unknown } | undefined } };
-
-/**
- * Whether `t`'s buffer may be written in place: no other live tensor shares it (tfjs shares buffers between a
- * tensor and its reshapes, and between a variable and the tensor it was made from).
- */
-export function ownsBuffer(t: tf.Tensor): boolean {
-  const backend = tf.backend() as unknown as InPlaceBackend;
-  const rec = backend.tensorMap.get(t.dataId);
-  return rec != null && rec.refCount === 1;
-}
-
-/**
- * One AdamW update on the GPU in two dispatches, writing in place: the packed moments `moments` ([2·n]: m then
- * v, owned by the optimizer) and then the variable `param` itself (its buffer must not be shared: ownsBuffer).
- * No tensor is allocated. Same math as the kernel above (torch.optim.AdamW).
- */
-export function adamwStepInPlace(param: tf.Variable, grad: tf.Tensor, moments: tf.Tensor, attrs: AdamWStepAttrs): void {
-  const a = checkAttrs(attrs as unknown as Record<string, unknown>);
-  const backend = tf.backend() as unknown as InPlaceBackend;
-  const n = param.size;
-  checkInput("grad", grad, n);
-  if (grad.dtype !== "float32" || param.dtype !== "float32" || moments.dtype !== "float32") throw new Error("AdamW in place: param, grad and moments must be float32");
-  if (moments.size !== 2 * n) throw new Error(`AdamW in place: the packed moments hold ${moments.size} values, expected 2 × ${n}`);
-  const component = n % 4 === 0 ? 4 : 1;
-  const f = (x: number) => ({ type: "float32" as const, data: [x] });
-  backend.runWebGPUProgram(new PackedMomentsProgram(n, component), [flat(grad)], "float32", [f(a.beta1), f(1 - a.beta1), f(a.beta2), f(1 - a.beta2), f(a.gradScale)], flat(moments));
-  const stepSize = a.lr / (1 - Math.pow(a.beta1, a.step));
-  const bc2Sqrt = Math.sqrt(1 - Math.pow(a.beta2, a.step));
-  backend.runWebGPUProgram(new PackedParamProgram(n, component), [flat(moments)], "float32", [f(1 - a.lr * a.weightDecay), f(stepSize), f(bc2Sqrt), f(a.eps)], flat(param));
-  // A value read back earlier is cached on the CPU side; it is stale now.
-  for (const t of [moments, param]) {
-    const rec = backend.tensorMap.get(t.dataId);
-    if (rec) rec.values = null;
   }
 }
 

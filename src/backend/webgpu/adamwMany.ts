@@ -1,10 +1,10 @@
 // AdamW over many parameters per dispatch, in place. tfjs programs write exactly one output, so through them a
-// parameter costs at least two dispatches (its packed moments, then itself: ./adamw.ts adamwStepInPlace), and
-// on the GPU host every dispatch costs the host ≈ 50–70 µs (bind group, uniform buffer, N-API calls): the
-// 402 dispatches of bert-base's 201 parameters were a quarter of a training step. This module encodes its own
+// parameter costs at least two dispatches (its moments, then itself; ./adamw.ts's kernel takes three and
+// allocates three tensors), and on the GPU host every dispatch costs the host ≈ 50–70 µs (bind group, uniform
+// buffer, N-API calls): bert-base's 603 AdamW dispatches were a quarter of a training step. This module encodes its own
 // compute pass commands into tfjs's command stream instead: one WGSL pipeline binds K parameters, their packed
 // moments [m; v] (both read and written) and their gradients, and workgroup row k updates parameter k —
-// m, v and p in one pass over the data, with exactly adamwStepInPlace's arithmetic. K is what the device's
+// m, v and p in one pass over the data, with the kernel's arithmetic (torch.optim.AdamW). K is what the device's
 // storage-buffer limit allows (three bindings per parameter: 5 with the 16 the H100 and lavapipe grant), so
 // bert-base takes 41 dispatches. It follows tfjs's bookkeeping for commands it did not record itself: the
 // buffers are marked as owned by the queue (their release waits for the submit), uniforms go through tfjs's
@@ -53,6 +53,15 @@ interface RawBackend {
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
+}
+
+/**
+ * Whether `t`'s buffer may be written in place: no other live tensor shares it (tfjs shares buffers between a
+ * tensor and its reshapes, and between a variable and the tensor it was made from).
+ */
+export function ownsBuffer(t: tf.Tensor): boolean {
+  const rec = (tf.backend() as unknown as RawBackend).tensorMap.get(t.dataId);
+  return rec != null && rec.refCount === 1;
 }
 
 const pipelines = new Map<string, { getBindGroupLayout(i: number): unknown }>();
@@ -120,7 +129,7 @@ export function adamwManyPerDispatch(): number {
 }
 
 /**
- * One AdamW step (torch.optim.AdamW's arithmetic, as adamwStepInPlace) for every item, writing each parameter and
+ * One AdamW step (torch.optim.AdamW's arithmetic, as ./adamw.ts's kernel) for every item, writing each parameter and
  * its packed moments in place, several parameters per dispatch. The parameters' and moments' buffers must not be
  * shared with other tensors (see ownsBuffer). Needs the webgpu backend.
  */

@@ -127,7 +127,7 @@ class ManyPartialSumsProgram implements WebGPUProgramLike {
   }
 }
 
-/** Σ‖xᵢ‖² over a list of tensors: chunks that fit the device's bindings, two dispatches each, then their sum. */
+/** Σ‖xᵢ‖² over a list of tensors: one dispatch per chunk that fits the device's bindings, then one pass adding all partials. */
 function sumOfSquaresManyWebGPU(args: { inputs: TensorInfoLike[] | Record<string, TensorInfoLike>; backend: unknown }): TensorInfoLike {
   const backend = args.backend as WebGPUKernelBackend;
   const list = (Array.isArray(args.inputs) ? args.inputs : Object.values(args.inputs)).filter((x) => sizeOf(x.shape) > 0);
