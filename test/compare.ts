@@ -18,6 +18,11 @@ export function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
+/** Per pair of arrays, max |got − ref| relative to max |ref| (guarded against an all-zero reference). */
+export function relMaxDiffs(got: ArrayLike<number>[], ref: ArrayLike<number>[]): number[] {
+  return got.map((a, i) => maxAbsDiff(a, ref[i]) / Math.max(maxAbs(ref[i]), 1e-30));
+}
+
 /** A tensor read from a golden safetensors file as a tf tensor (float32 or int32). */
 export function goldenToTensor(t: LoadedTensor): tf.Tensor {
   return tf.tensor(t.data, t.shape, t.data instanceof Float32Array ? "float32" : "int32");

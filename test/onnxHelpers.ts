@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { BertForSequenceClassification } from "../src/model";
 import { readSafetensors, writeSafetensors } from "../src/safetensors";
 import { completeTokenizerFiles, fineTunedConfig } from "../src/save";
 import { sharedPath } from "./shared";
@@ -38,6 +39,15 @@ export function tinySavedFolder(dir: string, opts: { transform?: (name: string, 
   for (const f of ["tokenizer.json", "tokenizer_config.json"]) fs.copyFileSync(sharedPath("bert-base-uncased", f), path.join(dir, f));
   completeTokenizerFiles(dir, { maxPositions: 512 });
   return dir;
+}
+
+/**
+ * A random BERT of the golden tiny model's shape with a wide init (initializer_range 0.2): its logits sit far
+ * apart and its predictions spread over the labels, so label and score comparisons mean something.
+ */
+export function spreadTinyModel(seed: number, numLabels = 2): BertForSequenceClassification {
+  const raw = JSON.parse(fs.readFileSync(sharedPath("golden", "tiny-bert", "model", "config.json"), "utf8")) as Record<string, unknown>;
+  return BertForSequenceClassification.fromConfig({ ...raw, initializer_range: 0.2 }, { seed, numLabels });
 }
 
 /** Classifier weights scaled so that the tiny model's predictions spread over both labels (for label parity). */

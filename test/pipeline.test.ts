@@ -12,7 +12,7 @@ import { BertForSequenceClassification } from "../src/model";
 import { exportOnnx } from "../src/onnx";
 import { createTextClassifier, pipeline, transformersJsPipeline, type LoadedTextClassifier, type PipelineModel, type TransformersJsClassifier } from "../src/pipeline";
 import { loadTokenizer, type BertTokenizerFast } from "../src/tokenize";
-import { tempDir } from "./onnxHelpers";
+import { spreadTinyModel, tempDir } from "./onnxHelpers";
 import { comparePipelines, exportedFolder, goldenTexts } from "./pipelineParity";
 import { SHARED_DIR, sharedPath } from "./shared";
 
@@ -40,8 +40,7 @@ before(async () => {
   const tiny = await BertForSequenceClassification.fromPretrained(sharedPath("golden", "tiny-bert", "model"), { quiet: true });
   const tinyDir = await exportedFolder(tiny, tokenizer, "tiny");
   tiny.dispose();
-  const raw = JSON.parse(fs.readFileSync(sharedPath("golden", "tiny-bert", "model", "config.json"), "utf8"));
-  const spreadModel = BertForSequenceClassification.fromConfig({ ...raw, initializer_range: 0.2 }, { seed: 7 });
+  const spreadModel = spreadTinyModel(7);
   const spreadDir = await exportedFolder(spreadModel, tokenizer, "spread");
   // Reviews far beyond 512 tokens (IMDb train reviews of the tokenizer golden file).
   const longTexts = goldenTexts().filter((g) => g.text.length > 4000).slice(0, 4).map((g) => g.text);

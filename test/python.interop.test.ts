@@ -6,7 +6,6 @@
 // saying why, without one, unless BERT_IMDB_REQUIRE_PYTHON_HF=1 (as in .ci/run).
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { initBackend } from "../src/backend";
 import { tf } from "../src/backend/tf";
@@ -15,25 +14,28 @@ import { BertForSequenceClassification } from "../src/model";
 import { pipeline } from "../src/pipeline";
 import { exportOnnx } from "../src/onnx";
 import { checkOnnxWithPython, checkWithPythonTransformers, saveFineTuned } from "../src/save";
-import { loadTokenizer } from "../src/tokenize";
+import { loadTokenizer, type BertTokenizerFast } from "../src/tokenize";
 import { maxAbsDiff } from "./compare";
-import { tempDir } from "./onnxHelpers";
+import { spreadTinyModel, tempDir } from "./onnxHelpers";
 import { goldenTexts } from "./pipelineParity";
 import { transformersPython } from "./pythonHf";
 import { requireShared, sharedPath } from "./shared";
+
+/** A live model saved through saveFineTuned (with the bert-base-uncased tokenizer): spreadTinyModel(seed). */
+async function savedSpreadModel(seed: number, name: string): Promise<{ model: BertForSequenceClassification; tokenizer: BertTokenizerFast; dir: string }> {
+  await initBackend(undefined, { quiet: true });
+  const model = spreadTinyModel(seed);
+  const tokenizer = await loadTokenizer(sharedPath("bert-base-uncased"));
+  const dir = path.join(tempDir(name), "model");
+  await saveFineTuned(dir, { model, tokenizer });
+  return { model, tokenizer, dir };
+}
 
 test("Python transformers loads a folder saved here and agrees with our model, tokenizer and pipeline", async (t) => {
   if (!requireShared(t, "golden/tiny-bert/model/model.safetensors")) return;
   const python = transformersPython(t);
   if (!python) return;
-  await initBackend(undefined, { quiet: true });
-  // A live model saved through saveFineTuned: the golden tiny BERT's shape with a wide random init
-  // (initializer_range 0.2), whose predictions split over both labels.
-  const raw = JSON.parse(fs.readFileSync(sharedPath("golden", "tiny-bert", "model", "config.json"), "utf8"));
-  const model = BertForSequenceClassification.fromConfig({ ...raw, initializer_range: 0.2 }, { seed: 7 });
-  const tokenizer = await loadTokenizer(sharedPath("bert-base-uncased"));
-  const dir = path.join(tempDir("py-saved"), "model");
-  await saveFineTuned(dir, { model, tokenizer });
+  const { model, tokenizer, dir } = await savedSpreadModel(7, "py-saved");
 
   const reviews = goldenTexts().slice(12);
   // (`length` in the golden file counts tokens after truncation to 128; character counts pick long reviews.)
@@ -82,13 +84,8 @@ test("the ONNX export passes onnx.checker (strict shape inference) and ONNX's re
   if (!requireShared(t, "golden/tiny-bert/model/model.safetensors")) return;
   const python = transformersPython(t);
   if (!python) return;
-  await initBackend(undefined, { quiet: true });
-  const raw = JSON.parse(fs.readFileSync(sharedPath("golden", "tiny-bert", "model", "config.json"), "utf8"));
-  const model = BertForSequenceClassification.fromConfig({ ...raw, initializer_range: 0.2 }, { seed: 11 });
-  const tokenizer = await loadTokenizer(sharedPath("bert-base-uncased"));
-  const dir = path.join(tempDir("py-onnx"), "model");
+  const { model, tokenizer, dir } = await savedSpreadModel(11, "py-onnx");
   try {
-    await saveFineTuned(dir, { model, tokenizer });
     await exportOnnx(dir);
   } finally {
     model.dispose();

@@ -18,7 +18,7 @@ import { ADAMW_KERNEL, adamwUpdateArrays, AdamWStepAttrs, SUM_OF_SQUARES_KERNEL,
 import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
 import { weightDecayParamGroups } from "../src/train/paramGroups";
 import { TrainStepper } from "../src/train/trainStep";
-import { goldenToTensor, GoldenTrain, maxAbs, maxAbsDiff } from "./compare";
+import { goldenToTensor, GoldenTrain, maxAbs, maxAbsDiff, relMaxDiffs } from "./compare";
 
 /** Tolerance of GPU results against the golden (max abs diff, or relative to a tensor's max |value|). */
 export const GPU_TOL = 1e-4;
@@ -378,7 +378,7 @@ export function checkLayerNormKernel(): CheckResult {
       return y;
     });
     const plain = withoutWebGPUKernels([LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL], () => run(layerNorm));
-    const d = fused.map((a, i) => maxAbsDiff(a, plain[i]) / Math.max(maxAbs(plain[i]), 1e-30));
+    const d = relMaxDiffs(fused, plain);
     worst = Math.max(worst, ...d);
     rows.push(`[${n}, ${h}]: y ${exp(d[0])}, dx ${exp(d[1])}, dgamma ${exp(d[2])}, dbeta ${exp(d[3])}`);
   }
@@ -402,7 +402,7 @@ export function checkLayerNormKernel(): CheckResult {
       });
     const fused = run(true);
     const plain = withoutWebGPUKernels([LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL], () => run(false));
-    const d = fused.map((a, i) => maxAbsDiff(a, plain[i]) / Math.max(maxAbs(plain[i]), 1e-30));
+    const d = relMaxDiffs(fused, plain);
     worst = Math.max(worst, ...d);
     rows.push(`x + residual [${n}, ${h}]: y ${exp(d[0])}, dx ${exp(d[1])}, dresidual ${exp(d[2])}, dgamma ${exp(d[3])}, dbeta ${exp(d[4])}`);
   }
@@ -438,7 +438,7 @@ export function checkGeluKernel(): CheckResult {
     if (!hasFusedGelu()) throw new Error("the fused GELU kernels are not registered for this backend");
     const fused = run();
     const plain = withoutWebGPUKernels([GELU_KERNEL, GELU_GRAD_KERNEL], run);
-    const d = fused.map((a, i) => maxAbsDiff(a, plain[i]) / Math.max(maxAbs(plain[i]), 1e-30));
+    const d = relMaxDiffs(fused, plain);
     worst = Math.max(worst, ...d);
     rows.push(`[${shape.join(", ")}]: y ${exp(d[0])}, dx ${exp(d[1])}`);
   }
@@ -522,7 +522,7 @@ export function checkAttentionKernel(): CheckResult {
     if (!hasFusedAttention(headSize)) throw new Error("the fused attention kernel is not registered for this backend");
     const fused = run();
     const plain = withoutWebGPUKernels([ATTENTION_KERNEL], run);
-    const d = fused.map((a, i) => maxAbsDiff(a, plain[i]) / Math.max(maxAbs(plain[i]), 1e-30));
+    const d = relMaxDiffs(fused, plain);
     worst = Math.max(worst, ...d);
     rows.push(`B${batch} S${seq} heads ${heads}×${headSize}${masked ? " masked" : ""}: ctx ${exp(d[0])}, dqkv ${exp(d[1])}`);
   }
