@@ -83,9 +83,10 @@ function runWithJsonInput<T>(python: string, script: string, dir: string, value:
 }
 
 function pythonOrThrow(python?: string): string {
-  const found = python ?? findTransformersPython().python;
-  if (!found) throw new Error(findTransformersPython().reason);
-  return found;
+  if (python) return python;
+  const found = findTransformersPython();
+  if (!found.python) throw new Error(found.reason);
+  return found.python;
 }
 
 /**
