@@ -180,6 +180,20 @@ test("global-norm clipping equals a hand computation", async () => {
   o1.step(new Map([["w", tf.tensor(g)]]), { gradScale: c });
   o2.step(new Map([["w", tf.tensor(g.map((x) => Math.fround(x * c)))]]));
   assert.ok(maxRelDiff(v1.dataSync(), v2.dataSync()) < 1e-6);
+  // `clip` (the norm as a tensor, as the stepper passes it): off the GPU it is read and turned into the same
+  // coefficient; a non-finite norm leaves the parameter and its moments as they were.
+  const v3 = tf.variable(tf.tensor([1, 2, 3, 4]));
+  const o3 = new AdamW([["w", v3]], { lr: 0.1, weightDecay: 0.01 });
+  assert.equal(o3.clipsOnDevice, false, "cpu: the norm is read on the host");
+  o3.step(new Map([["w", tf.tensor(g)]]), { clip: { norm: tf.tensor1d([Math.hypot(...g)]), maxNorm: 1 } });
+  assert.ok(maxRelDiff(v3.dataSync(), v1.dataSync()) < 1e-6);
+  for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+    const before = Float32Array.from(v3.dataSync());
+    const m = Float32Array.from(o3.getState().expAvg.get("w")!);
+    o3.step(new Map([["w", tf.tensor(g)]]), { clip: { norm: tf.tensor1d([bad]), maxNorm: 1 } });
+    assert.deepEqual(Float32Array.from(v3.dataSync()), before, `a ${bad} norm leaves the parameter unchanged`);
+    assert.deepEqual(o3.getState().expAvg.get("w"), m, `a ${bad} norm leaves the moments unchanged`);
+  }
 });
 
 test("linear schedule with warm-up follows transformers' lr_lambda", () => {

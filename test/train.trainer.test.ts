@@ -13,6 +13,8 @@ import { listCheckpoints, writeCheckpoint } from "../src/train/checkpoint";
 import { readOptimizerState } from "../src/train/optimizerState";
 import { AdamW } from "../src/train/adamw";
 import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
+import { TrainStepper } from "../src/train/trainStep";
+import { computeLoss } from "../src/model";
 import { TrainerState } from "../src/train/trainerState";
 import { syntheticDataset, TINY_CONFIG } from "./trainHelpers";
 import { maxAbs, maxAbsDiff } from "./compare";
@@ -203,4 +205,25 @@ test("clear errors: no eval dataset for evalStrategy, nothing to resume, unknown
   assert.throws(() => new Trainer({ model, args: {}, trainDatset: ds } as never), /unknown option "trainDatset"/);
   await assert.rejects(new Trainer({ model, args: { ...quiet } }).evaluate(), /needs a dataset/);
   model.dispose();
+});
+
+test("a step whose gradient norm is not finite stops training with the model left at the previous step", () => {
+  const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 4, numLabels: 2 });
+  const opt = new AdamW(model.namedParameters(), { lr: 1e-3, weightDecay: 0.01 });
+  const stepper = new TrainStepper(model, opt, linearScheduleWithWarmup(1e-3, 0, 10), computeLoss, 1.0);
+  const ids = tf.tensor2d(Array.from({ length: 2 * 8 }, (_, i) => 3 + (i % 40)), [2, 8], "int32");
+  const batch = { inputIds: ids, attentionMask: tf.onesLike(ids), tokenTypeIds: tf.zerosLike(ids), labels: tf.tensor1d([0, 1], "int32") };
+  try {
+    stepper.step([batch], [1]);
+    // A NaN in the classifier's bias makes the loss and every upstream gradient NaN.
+    const [, bias] = model.namedParameters().find(([n]) => n === "classifier.bias")!;
+    bias.assign(tf.tensor1d([Number.NaN, 0]));
+    const before = model.namedParameters().map(([n, v]) => [n, Float32Array.from(v.dataSync())] as const);
+    assert.throws(() => stepper.step([batch], [2]), /gradient norm is NaN.*not applied.*resume from the last checkpoint/s);
+    for (const [n, v] of model.namedParameters()) assert.deepEqual(Float32Array.from(v.dataSync()), before.find(([m]) => m === n)![1], `${n} unchanged`);
+  } finally {
+    opt.dispose();
+    model.dispose();
+    tf.dispose(Object.values(batch));
+  }
 });

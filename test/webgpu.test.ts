@@ -11,7 +11,12 @@ import { initBackend } from "../src/backend/initBackend";
 import { tf } from "../src/backend/tf";
 import { probeWebGPU, webgpuDeviceInfo, webgpuStats } from "../src/backend/webgpu";
 import { AdamW } from "../src/train/adamw";
+import { clipCoefficient, globalGradNorm } from "../src/train/gradClip";
+import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
+import { TrainStepper } from "../src/train/trainStep";
+import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { maxAbsDiff } from "./compare";
+import { TINY_CONFIG } from "./trainHelpers";
 import { requireShared } from "./shared";
 import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkAttentionKernel, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
 
@@ -145,6 +150,65 @@ test("src/train's AdamW on webgpu updates in place, several parameters per dispa
   }
 });
 
+test("clipping inside the webgpu AdamW: the host's update without reading the norm; a non-finite norm changes nothing; one read per training step", async (t) => {
+  if (!ready(t)) return;
+  const shapes = [[5, 4], [3], [8]];
+  const init = shapes.map((s, k) => Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(3 * i + k)));
+  // Norm ≈ 6: clipping to 1 scales by ≈ 0.17.
+  const gradData = shapes.map((s, k) => Float32Array.from(init[k], (x, i) => Math.cos(x + i) * 2));
+  const run = async (backend: string, clipOnDevice: boolean, normOverride?: number) => {
+    await tf.setBackend(backend);
+    const vars = shapes.map((s, k) => tf.variable(tf.tensor(init[k], s), true, `clip_${backend}_${clipOnDevice}_${normOverride}_${k}`));
+    const opt = new AdamW(vars.map((v, k) => [`p${k}`, v] as [string, tf.Variable]), { lr: 1e-2, weightDecay: 0.01 });
+    for (let step = 1; step <= 2; step++) {
+      const g = new Map(gradData.map((d, k) => [`p${k}`, tf.tensor(d, shapes[k])]));
+      const gs = [...g.values()];
+      if (clipOnDevice) {
+        const norm = normOverride === undefined ? tf.tidy(() => tf.reshape(tf.sqrt(tf.addN(gs.map((x) => tf.sum(tf.square(x))))), [1])) : tf.tensor1d([normOverride]);
+        opt.step(g, { lr: 1e-2, clip: { norm, maxNorm: 1 } });
+        norm.dispose();
+      } else opt.step(g, { lr: 1e-2, gradScale: clipCoefficient(globalGradNorm(gs), 1) });
+      tf.dispose(gs);
+    }
+    const out = { params: vars.map((v) => Float32Array.from(v.dataSync())), state: opt.getState() };
+    opt.dispose();
+    tf.dispose(vars);
+    return out;
+  };
+  try {
+    const host = await run("cpu", false);
+    const device = await run("webgpu", true);
+    assert.ok(tf.tidy(() => globalGradNorm(gradData.map((d, k) => tf.tensor(d, shapes[k])))) > 1, "the test's gradients are clipped");
+    for (let k = 0; k < shapes.length; k++) assert.ok(maxAbsDiff(device.params[k], host.params[k]) <= 1e-6, `param ${k}: ${maxAbsDiff(device.params[k], host.params[k])}`);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const r = await run("webgpu", true, bad);
+      r.params.forEach((p, k) => assert.deepEqual(p, init[k], `a ${bad} norm must leave parameter ${k} unchanged`));
+      for (const m of r.state.expAvg.values()) assert.ok(m.every((x) => x === 0), `a ${bad} norm must leave the moments at 0`);
+    }
+  } finally {
+    await tf.setBackend("webgpu");
+  }
+  // A training step reads back once (losses and norm together), after the update is queued.
+  const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 5, numLabels: 2 });
+  const opt = new AdamW(model.namedParameters(), { lr: 1e-3, weightDecay: 0.01 });
+  assert.ok(opt.clipsOnDevice, "src/train's AdamW clips on the device on webgpu");
+  const stepper = new TrainStepper(model, opt, linearScheduleWithWarmup(1e-3, 0, 10), computeLoss, 1.0);
+  const ids = tf.tensor2d(Array.from({ length: 4 * 16 }, (_, i) => 5 + ((i * 7) % 50)), [4, 16], "int32");
+  const batch = { inputIds: ids, attentionMask: tf.onesLike(ids), tokenTypeIds: tf.zerosLike(ids), labels: tf.tensor1d([0, 1, 1, 0], "int32") };
+  try {
+    for (let step = 1; step <= 2; step++) {
+      const reads = webgpuStats().syncReads;
+      const r = stepper.step([batch], [step]);
+      assert.equal(webgpuStats().syncReads - reads, 1, `step ${step}: one synchronous read`);
+      assert.ok(Number.isFinite(r.loss) && r.gradNorm > 0, `step ${step}: loss ${r.loss}, grad norm ${r.gradNorm}`);
+    }
+  } finally {
+    opt.dispose();
+    model.dispose();
+    tf.dispose(Object.values(batch));
+  }
+});
+
 // Each fused kernel against its reference; none may leave a tensor behind.
 const KERNEL_CHECKS: Array<[string, () => CheckResult]> = [
   ["sum-of-squares kernel on webgpu matches a float64 sum (one and two passes, many tensors at once)", checkSumOfSquaresKernel],
@@ -193,7 +257,7 @@ test("five golden AdamW steps on webgpu with the moments on the GPU (the kernel'
   const before = tf.memory().numTensors;
   const reads = webgpuStats().syncReads;
   report(t, await checkFiveSteps(dir, "device"));
-  // Per step: the loss and the gradient norm; at the end, the parameters for the comparison (tiny-bert has 39).
+  // Per step: the loss and the gradient norm (one read); at the end, the parameters for the comparison.
   const stepReads = webgpuStats().syncReads - reads;
   t.diagnostic(`synchronous reads over 5 steps + final comparison: ${stepReads}`);
   assert.equal(tf.memory().numTensors, before, "no tensor leaked");

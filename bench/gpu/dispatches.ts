@@ -2,7 +2,11 @@
 // of a BERT with bert-base's 12 layers on the webgpu backend. On the GPU host each dispatch costs the host tens
 // of microseconds, so this count is what the host-side work of a step scales with; it does not depend on the
 // layer width, so a narrow model (hidden 64) counts the same on any adapter, a software one (lavapipe) included.
-// Options: --layers 12 --hidden 64 --batch 2 --seq 128 (the count depends on the layers, not on these sizes).
+// Synchronous reads (GPU → CPU copies that wait for every queued dispatch) are counted too: a training step
+// should make one, at its end.
+// Each is then timed (median wall time over --repeat runs): on a software adapter that mixes host and "GPU"
+// work on the same cores, so compare such times only side by side on one machine.
+// Options: --layers 12 --hidden 64 --batch 2 --seq 128 --repeat 10 (the count depends on the layers, not on the sizes).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { initBackend } from "../../src/backend/initBackend";
@@ -20,18 +24,31 @@ function arg(name: string, def: number): number {
   return v;
 }
 
-async function count(label: string, fn: () => unknown): Promise<void> {
+/** Wall milliseconds of `fn` over --repeat runs: the median (an adapter's host and GPU time together). */
+function medianMs(fn: () => unknown, repeat: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+async function count(label: string, fn: () => unknown, repeat: number): Promise<void> {
   fn(); // pipelines compiled, buffers allocated
   resetWebGPUStats();
   fn();
-  const dispatches = webgpuStats().dispatches;
+  const { dispatches, syncReads } = webgpuStats();
   const info = await tf.profile(() => {
     fn();
   });
   const byName = new Map<string, number>();
   for (const k of info.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + 1);
   const top = [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([n, c]) => `${n} ${c}`);
-  console.log(`${label}: ${dispatches} dispatches, ${info.kernels.length} kernel calls (most called: ${top.join(", ")})`);
+  const ms = medianMs(fn, repeat);
+  console.log(`${label}: ${dispatches} dispatches, ${syncReads} synchronous read(s), ${info.kernels.length} kernel calls, median ${ms.toFixed(1)} ms over ${repeat} runs (most called: ${top.join(", ")})`);
 }
 
 async function main(): Promise<void> {
@@ -41,6 +58,7 @@ async function main(): Promise<void> {
   const hidden = arg("hidden", 64);
   const B = arg("batch", 2);
   const S = arg("seq", 128);
+  const repeat = arg("repeat", 10);
   const base = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "assets", "bert-base-uncased", "config.json"), "utf8"));
   const config = { ...base, num_hidden_layers: layers, hidden_size: hidden, num_attention_heads: 4, intermediate_size: 2 * hidden };
   const model = BertForSequenceClassification.fromConfig(config, { numLabels: 2, seed: 1 });
@@ -50,8 +68,8 @@ async function main(): Promise<void> {
   const stepper = new TrainStepper(model, optimizer, linearScheduleWithWarmup(2e-5, 0, 1000), computeLoss, 1.0);
   console.log(`webgpu adapter: ${dev ? `${dev.adapter.vendor} ${dev.adapter.device}` : "?"}; ${layers} layers, hidden ${hidden}, batch ${B} × ${S}`);
   let seed = 1;
-  await count("training step (forward, backward, clipping, AdamW)", () => stepper.step([batch], [seed++]));
-  await count("evaluation batch (forward, logits read back)", () => tf.tidy(() => model.forward(batch).logits.dataSync()));
+  await count("training step (forward, backward, clipping, AdamW)", () => stepper.step([batch], [seed++]), repeat);
+  await count("evaluation batch (forward, logits read back)", () => tf.tidy(() => model.forward(batch).logits.dataSync()), repeat);
   optimizer.dispose();
   model.dispose();
   tf.dispose(Object.values(batch));

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../backend/tf";
+import { valuesIfOnHost } from "../backend/webgpu/index";
 import { writeDirAtomic, writeJsonAtomic } from "../io/atomic";
 import { Rng } from "../random";
 import { writeSafetensors, TensorToWrite } from "../safetensors/write";
@@ -162,8 +163,12 @@ export class BertForSequenceClassification {
         throw new Error(`${k} has shape [${t.shape.join(", ")}] but inputIds is [${batch}, ${seq}]`);
       }
     }
+    // Ids out of range would silently gather zeros or garbage on some backends, so they are checked here —
+    // where that is free: on webgpu, ids already on the GPU are not read back (that would wait for every
+    // queued dispatch); the Trainer's and pipeline's batches are made from host arrays and always checked.
     const check = (t: tf.Tensor, limit: number, what: string) => {
-      const v = t.dataSync();
+      const v = valuesIfOnHost(t);
+      if (!v) return;
       let lo = Infinity;
       let hi = -Infinity;
       for (let i = 0; i < v.length; i++) {

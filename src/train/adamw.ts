@@ -4,7 +4,7 @@
 // (src/backend/webgpu/adamwMany.ts); tf-op updates with tensor moments elsewhere. The moments move between the storages when the backend changes.
 // State (m, v, step) can be exported for checkpoints and loaded back.
 import { tf } from "../backend/tf";
-import { adamwStepInPlaceMany, hasDeviceAdamW, ownsBuffer, type AdamWManyItem } from "../backend/webgpu/index";
+import { adamwStepInPlaceMany, hasDeviceAdamW, ownsBuffer, type AdamWManyItem, type DeviceClip } from "../backend/webgpu/index";
 import { adamwStepComposed, adamwStepFused, AdamWStepAttrs, hasFusedAdamW, registerAdamWKernels } from "./adamwKernels";
 import { ParamGroup, weightDecayParamGroups } from "./paramGroups";
 
@@ -134,24 +134,42 @@ export class AdamW {
   }
 
   /**
+   * Whether step() can clip from a norm that stays on the device (`clip`) without reading it back: true on
+   * webgpu, where waiting for the norm would stall the GPU in the middle of every step.
+   */
+  get clipsOnDevice(): boolean {
+    return hasDeviceAdamW();
+  }
+
+  /**
    * One step over every parameter that has a gradient in `grads` (keyed by parameter name), with the given
    * lr and gradient scale (the clipping coefficient). Parameters without a gradient are left untouched,
    * like torch skips parameters whose .grad is None. Does not dispose the gradients.
+   * `clip` clips from the global norm as a one-element tensor instead (torch's coefficient, times gradScale):
+   * on the device where clipsOnDevice, else read back here. A norm that is not finite leaves every parameter
+   * and moment as it was (the step count still advances): the caller reads the norm and stops.
    */
-  step(grads: ReadonlyMap<string, tf.Tensor>, opts: { lr?: number; gradScale?: number } = {}): void {
+  step(grads: ReadonlyMap<string, tf.Tensor>, opts: { lr?: number; gradScale?: number; clip?: DeviceClip } = {}): void {
     for (const name of grads.keys()) if (!this.byName.has(name)) throw new Error(`AdamW.step: gradient for unknown parameter ${name}`);
     this.stepCount += 1;
+    const onDevice = hasDeviceAdamW();
+    let gradScale = opts.gradScale ?? 1;
+    if (opts.clip && !onDevice) {
+      const norm = opts.clip.norm.dataSync()[0];
+      if (!Number.isFinite(norm)) return;
+      const coef = opts.clip.maxNorm > 0 ? opts.clip.maxNorm / (norm + 1e-6) : 1;
+      if (coef < 1) gradScale *= coef;
+    }
     const base: Omit<AdamWStepAttrs, "weightDecay"> = {
       lr: opts.lr ?? this.lr,
       beta1: this.beta1,
       beta2: this.beta2,
       eps: this.eps,
       step: this.stepCount,
-      gradScale: opts.gradScale ?? 1,
+      gradScale,
     };
     // webgpu: in place with the packed moments on the GPU, collected here and updated together below; cpu/wasm:
     // the fused kernel with the moments in host memory; elsewhere: the update composed of tf ops.
-    const onDevice = hasDeviceAdamW();
     const fused = !onDevice && hasFusedAdamW();
     const many: AdamWManyItem[] = [];
     for (const slot of this.slots) {
@@ -182,7 +200,7 @@ export class AdamW {
       }
     }
     // webgpu: every parameter in a few dispatches (several per dispatch), each written in place.
-    if (many.length) adamwStepInPlaceMany(many, base);
+    if (many.length) adamwStepInPlaceMany(many, base, opts.clip);
   }
 
   /** Copies of the state (read back from the backend). */

@@ -3,10 +3,15 @@
 import { tf } from "../backend/tf";
 import { sumOfSquaresOfAll } from "./adamwKernels";
 
+/** The global L2 norm over all gradients as a one-element tensor, left on the device. */
+export function globalGradNormTensor(grads: readonly tf.Tensor[]): tf.Tensor {
+  if (grads.length === 0) return tf.zeros([1]);
+  return tf.tidy(() => tf.reshape(tf.sqrt(sumOfSquaresOfAll(grads)), [1]));
+}
+
 /** The global L2 norm over all gradients (one read-back from the device). */
 export function globalGradNorm(grads: readonly tf.Tensor[]): number {
-  if (grads.length === 0) return 0;
-  const total = tf.tidy(() => tf.sqrt(sumOfSquaresOfAll(grads)));
+  const total = globalGradNormTensor(grads);
   const value = total.dataSync()[0];
   total.dispose();
   return value;

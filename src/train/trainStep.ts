@@ -1,9 +1,12 @@
 // One optimizer step of HF's Trainer, shared by Trainer.train and the golden tests: forward + backward on each
 // micro-batch (loss divided by the number of micro-batches, gradients summed), global-norm clipping, the
 // scheduler's lr, one fused AdamW update per parameter, then the scheduler step.
+// The host reads the step's figures (losses and gradient norm) once, together. Where the optimizer clips on the
+// device (webgpu) that read comes after the update is queued, so the GPU never waits for the host in the middle
+// of a step; elsewhere (cpu/wasm, where reads cost nothing) the norm is read before the update.
 import { tf } from "../backend/tf";
 import { AdamW } from "./adamw";
-import { clipCoefficient, globalGradNorm } from "./gradClip";
+import { clipCoefficient, globalGradNormTensor } from "./gradClip";
 import { LrSchedule } from "./lrSchedule";
 
 /** Tensors of one batch, as src/format's BatchLoader yields them. */
@@ -36,9 +39,12 @@ export interface StepResult {
   learningRate: number;
   /** The clipping factor applied (1 = none). */
   clipCoef: number;
-  /** Wall time of forward + backward over the micro-batches (synchronised by reading the loss). */
+  /** Wall time of forward + backward over the micro-batches (on webgpu: until queued, the GPU may still be busy). */
   forwardBackwardSeconds: number;
-  /** Wall time of the gradient norm, clipping and the AdamW update (on asynchronous backends: until dispatched). */
+  /**
+   * Wall time from there to the end of the step: gradient norm, clipping, the AdamW update and reading the
+   * figures back (on webgpu this includes waiting for the GPU to finish the step).
+   */
   optimizerSeconds: number;
 }
 
@@ -57,8 +63,8 @@ export class TrainStepper {
     for (const [name, v] of this.params) this.nameOfVar.set(v.name, name);
   }
 
-  /** Forward + backward of one micro-batch; returns its loss and gradients (scaled by 1/scale). */
-  private gradients(batch: TrainBatch, dropoutSeed: number, scale: number): { loss: number; grads: Map<string, tf.Tensor> } {
+  /** Forward + backward of one micro-batch: its loss (divided by `scale`, still on the device) and gradients. */
+  private gradients(batch: TrainBatch, dropoutSeed: number, scale: number): { loss: tf.Tensor; grads: Map<string, tf.Tensor> } {
     const vars = this.params.map(([, v]) => v);
     const { value, grads } = tf.variableGrads(() => {
       const { logits } = this.model.forward(
@@ -68,15 +74,13 @@ export class TrainStepper {
       const loss = this.lossFn(logits, batch.labels);
       return scale === 1 ? loss : (tf.div(loss, scale) as tf.Scalar);
     }, vars);
-    const loss = value.dataSync()[0] * scale;
-    value.dispose();
     const out = new Map<string, tf.Tensor>();
     for (const [varName, g] of Object.entries(grads)) {
       const name = this.nameOfVar.get(varName);
       if (!name) throw new Error(`internal: gradient for unknown variable ${varName}`);
       out.set(name, g);
     }
-    return { loss, grads: out };
+    return { loss: value, grads: out };
   }
 
   /**
@@ -88,12 +92,13 @@ export class TrainStepper {
     if (dropoutSeeds.length !== microBatches.length) throw new Error("TrainStepper.step needs one dropout seed per batch");
     const n = microBatches.length;
     let total: Map<string, tf.Tensor> | null = null;
-    let lossSum = 0;
+    const losses: tf.Tensor[] = [];
+    let norm: tf.Tensor | null = null;
     const t0 = performance.now();
     try {
       for (let i = 0; i < n; i++) {
         const { loss, grads } = this.gradients(microBatches[i], dropoutSeeds[i], n);
-        lossSum += loss;
+        losses.push(loss);
         if (!total) total = grads;
         else {
           for (const [name, g] of grads) {
@@ -108,18 +113,40 @@ export class TrainStepper {
       }
       const grads = total as Map<string, tf.Tensor>;
       const t1 = performance.now();
-      const gradNorm = globalGradNorm([...grads.values()]);
-      if (!Number.isFinite(gradNorm)) {
-        throw new Error(`the gradient norm is ${gradNorm} (loss ${lossSum / n}): training diverged or the inputs hold invalid values; lower learningRate or check the data`);
-      }
-      const clipCoef = clipCoefficient(gradNorm, this.maxGradNorm);
+      const normTensor = globalGradNormTensor([...grads.values()]);
+      norm = normTensor;
       const learningRate = this.schedule.currentLr;
-      this.optimizer.step(grads, { lr: learningRate, gradScale: clipCoef });
+      // [norm, loss of each micro-batch] in one read.
+      const readFigures = () => {
+        const packed = tf.tidy(() => tf.concat([normTensor, ...losses.map((l) => tf.reshape(l, [1]))]));
+        const figures = packed.dataSync();
+        packed.dispose();
+        const lossMean = Array.from(figures.subarray(1), (v) => v * n).reduce((a, b) => a + b, 0) / n;
+        return { gradNorm: figures[0], loss: lossMean };
+      };
+      const diverged = (f: { gradNorm: number; loss: number }, update: string) =>
+        new Error(
+          `the gradient norm is ${f.gradNorm} (loss ${f.loss}): training diverged or the inputs hold invalid values; ${update}. ` +
+            `Lower learningRate or check the data, then resume from the last checkpoint.`,
+        );
+      let f: { gradNorm: number; loss: number };
+      if (this.optimizer.clipsOnDevice) {
+        this.optimizer.step(grads, { lr: learningRate, clip: { norm: normTensor, maxNorm: this.maxGradNorm } });
+        f = readFigures();
+        if (!Number.isFinite(f.gradNorm)) throw diverged(f, "this step was not applied (the optimizer skips a non-finite norm)");
+      } else {
+        f = readFigures();
+        if (!Number.isFinite(f.gradNorm)) throw diverged(f, "this step was not applied");
+        this.optimizer.step(grads, { lr: learningRate, gradScale: clipCoefficient(f.gradNorm, this.maxGradNorm) });
+      }
       this.schedule.step();
       const t2 = performance.now();
-      return { loss: lossSum / n, gradNorm, learningRate, clipCoef, forwardBackwardSeconds: (t1 - t0) / 1000, optimizerSeconds: (t2 - t1) / 1000 };
+      const clipCoef = clipCoefficient(f.gradNorm, this.maxGradNorm);
+      return { loss: f.loss, gradNorm: f.gradNorm, learningRate, clipCoef, forwardBackwardSeconds: (t1 - t0) / 1000, optimizerSeconds: (t2 - t1) / 1000 };
     } finally {
       if (total) for (const g of total.values()) g.dispose();
+      tf.dispose(losses);
+      norm?.dispose();
     }
   }
 }

@@ -94,6 +94,17 @@ export function webgpuDeviceInfo(): WebGPUDeviceInfo | null {
   return deviceInfo;
 }
 
+/**
+ * The tensor's values when they cost nothing to read: always on CPU backends; on webgpu only while tfjs still
+ * holds the host copy (a tensor made from JavaScript data and not yet uploaded). null when reading would be a
+ * GPU → CPU copy, which waits for every queued dispatch.
+ */
+export function valuesIfOnHost(t: tf.Tensor): ArrayLike<number> | null {
+  if (tf.getBackend() !== "webgpu") return t.dataSync() as ArrayLike<number>;
+  const rec = (tf.backend() as unknown as WebGPUBackendBase).tensorMap.get(t.dataId);
+  return rec && rec.values != null && ArrayBuffer.isView(rec.values) ? (rec.values as unknown as ArrayLike<number>) : null;
+}
+
 function typedArrayOf(buffer: ArrayBuffer, dtype: string): Float32Array | Int32Array | Uint8Array {
   if (dtype === "float32") return new Float32Array(buffer);
   if (dtype === "int32" || dtype === "bool") return new Int32Array(buffer);

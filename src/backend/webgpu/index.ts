@@ -1,6 +1,6 @@
 // WebGPU for TensorFlow.js in Node, through Dawn: backend registration (synchronous reads, raised device limits,
 // flags), adapter description, and the project's fused kernels (AdamW, sum of squares, LayerNorm).
-export { registerWebGPUBackend, webgpuStats, resetWebGPUStats, webgpuDeviceInfo, DEFAULT_SUBMIT_BATCH_SIZE, SUBMIT_BATCH_ENV, READ_TIMEOUT_ENV } from "./backend";
+export { registerWebGPUBackend, valuesIfOnHost, webgpuStats, resetWebGPUStats, webgpuDeviceInfo, DEFAULT_SUBMIT_BATCH_SIZE, SUBMIT_BATCH_ENV, READ_TIMEOUT_ENV } from "./backend";
 export type { WebGPUStats, WebGPUDeviceInfo } from "./backend";
 export { loadDawn, dawnNodePath, dawnLoadedFrom, DAWN_FLAGS_ENV } from "./dawn";
 export { probeWebGPU } from "./probe";
@@ -8,7 +8,7 @@ export { describeAdapter, describeWebGPUDevice, isSoftwareAdapter, summarizeAdap
 export type { AdapterSummary } from "./adapter";
 export { registerWebGPUKernels, FUSED_KERNELS_ENV } from "./kernels";
 export { adamwStepOnDevice, hasDeviceAdamW, registerWebGPUAdamW } from "./adamw";
-export { adamwStepInPlaceMany, adamwManyPerDispatch, ownsBuffer, type AdamWManyItem } from "./adamwMany";
+export { adamwStepInPlaceMany, adamwManyPerDispatch, ownsBuffer, type AdamWManyItem, type DeviceClip } from "./adamwMany";
 export { registerWebGPUSumOfSquares } from "./sumOfSquares";
 export { layerNormFused, layerNormResidualFused, hasFusedLayerNorm, registerWebGPULayerNorm, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from "./layerNorm";
 export { geluFused, hasFusedGelu, registerWebGPUGelu, GELU_KERNEL, GELU_GRAD_KERNEL } from "./gelu";
