@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../src/backend/tf";
-import { adamwStepOnDevice, ATTENTION_KERNEL, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, matMulTiled } from "../src/backend/webgpu";
+import { adamwStepOnDevice, ATTENTION_KERNEL, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, matMulTiled, MATMUL_VARIANT_ENV } from "../src/backend/webgpu";
 import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { DROPOUT_MASK_KERNEL, dropoutMaskValues } from "../src/model/dropout";
 import { attention, dropoutMask, gelu, layerNorm } from "../src/model/ops";
@@ -477,21 +477,43 @@ export function checkMatMulKernel(): CheckResult {
     [200, 33, 65, true, true, true],
     [512, 3072, 256, false, true, true],
     [2048, 24, 2050, false, true, true], // 128×128 tiles (≥ 256 of them), ragged edge
+    // The vec4 variant's shapes (x·Wᵀ, K and N divisible by 4): ragged M, a last K slice shorter than the K step,
+    // 64 and 128 tiles with a ragged N edge.
+    [130, 68, 200, false, true, true],
+    [2048, 36, 516, false, true, false],
+    [2048, 40, 2052, false, true, true],
   ];
-  for (const [m, k, n, tA, tB, withBias] of cases) {
-    const [ours, ref] = tf.tidy(() => {
-      const a = tf.tensor2d(randomArray(m * k, 31 + m, 1), tA ? [k, m] : [m, k]);
-      const b = tf.tensor2d(randomArray(k * n, 32 + n, 1), tB ? [n, k] : [k, n]);
-      const bias = withBias ? tf.tensor1d(randomArray(n, 33 + n, 1)) : undefined;
-      const tiled = matMulTiled(a, b, tA, tB, bias);
-      if (!tiled) throw new Error(`the tiled matMul kernel did not run for [${m}, ${k}] x [${k}, ${n}]`);
-      let plain = tf.matMul(a, b, tA, tB);
-      if (bias) plain = tf.add(plain, bias);
-      return [tiled.dataSync() as Float32Array, plain.dataSync() as Float32Array];
-    });
-    const d = maxAbsDiff(ours, ref) / Math.max(maxAbs(ref), 1e-30);
-    worst = Math.max(worst, d);
-    rows.push(`[${m}, ${k}]${tA ? "ᵀ" : ""}·[${k}, ${n}]${tB ? "ᵀ" : ""}${withBias ? "+b" : ""}: ${exp(d)}`);
+  // Each case through the default kernel, the vec4 variant (where the shape allows it) and a K step of 16.
+  const variants: Array<[string, Record<string, string>]> = [
+    ["", {}],
+    ["vec4 ", { [MATMUL_VARIANT_ENV]: "vec4" }],
+    ["vec4 k16 ", { [MATMUL_VARIANT_ENV]: "vec4", BERT_IMDB_MATMUL_BK: "16" }],
+  ];
+  for (const [variant, env] of variants) {
+    const saved = Object.keys(env).map((k) => [k, process.env[k]] as const);
+    Object.assign(process.env, env);
+    try {
+      for (const [m, k, n, tA, tB, withBias] of cases) {
+        const [ours, ref] = tf.tidy(() => {
+          const a = tf.tensor2d(randomArray(m * k, 31 + m, 1), tA ? [k, m] : [m, k]);
+          const b = tf.tensor2d(randomArray(k * n, 32 + n, 1), tB ? [n, k] : [k, n]);
+          const bias = withBias ? tf.tensor1d(randomArray(n, 33 + n, 1)) : undefined;
+          const tiled = matMulTiled(a, b, tA, tB, bias);
+          if (!tiled) throw new Error(`the tiled matMul kernel did not run for [${m}, ${k}] x [${k}, ${n}]`);
+          let plain = tf.matMul(a, b, tA, tB);
+          if (bias) plain = tf.add(plain, bias);
+          return [tiled.dataSync() as Float32Array, plain.dataSync() as Float32Array];
+        });
+        const d = maxAbsDiff(ours, ref) / Math.max(maxAbs(ref), 1e-30);
+        worst = Math.max(worst, d);
+        rows.push(`${variant}[${m}, ${k}]${tA ? "ᵀ" : ""}·[${k}, ${n}]${tB ? "ᵀ" : ""}${withBias ? "+b" : ""}: ${exp(d)}`);
+      }
+    } finally {
+      for (const [k, v] of saved) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   }
   const tol = 1e-6;
   return { name: "tiled matMul vs tfjs matMul", pass: worst <= tol, detail: `max|diff|/max|tfjs|: ${rows.join("; ")} (tolerance ${tol})`, figures: { worst } };

@@ -43,7 +43,7 @@ import { linearScheduleWithWarmup } from "../../src/train/lrSchedule";
 import { Trainer } from "../../src/train/trainer";
 import { TrainStepper } from "../../src/train/trainStep";
 import { layerNorm } from "../../src/model/ops";
-import { hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, MATMUL_KERNEL, matMulTiled } from "../../src/backend/webgpu";
+import { hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, MATMUL_KERNEL, MATMUL_VARIANT_ENV, matMulTiled } from "../../src/backend/webgpu";
 import { checkAdamWKernel, checkAttentionKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, DeviceMomentsAdamW, withoutWebGPUKernels } from "../../test/webgpuGolden";
 
 // ---------------------------------------------------------------- arguments
@@ -456,9 +456,15 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
           return round((performance.now() - s0) / iters, 2);
         };
         for (let round2 = 0; round2 < 2; round2++) {
-          for (const which of ["tiled", "tfjs"] as const) {
+          for (const which of ["tiled", "vec4", "tfjs"] as const) {
             const run = () => ({ evalMs: timeIt(evalOnce, 10), trainStepMs: timeIt(trainOnce, 5) });
-            const r = which === "tiled" ? run() : withoutWebGPUKernels([MATMUL_KERNEL], run);
+            if (which === "vec4") process.env[MATMUL_VARIANT_ENV] = "vec4";
+            let r: { evalMs: number; trainStepMs: number };
+            try {
+              r = which === "tfjs" ? withoutWebGPUKernels([MATMUL_KERNEL], run) : run();
+            } finally {
+              delete process.env[MATMUL_VARIANT_ENV];
+            }
             ab[`${which}#${round2 + 1}`] = r;
             log(`matMul ${which} (round ${round2 + 1}): eval ${r.evalMs} ms/batch, train ${r.trainStepMs} ms/step`);
           }
@@ -532,14 +538,18 @@ async function profileKernels(fn: () => unknown): Promise<Record<string, unknown
 async function partMatmul(deadline: number, record: Record<string, unknown>): Promise<void> {
   const M = ARGS.bertBatch * ARGS.bertSeq;
   const shapes: Array<[string, number, number]> = [["qkv", 2304, 768], ["attn out", 768, 768], ["intermediate", 3072, 768], ["output", 768, 3072]];
-  const variants: Array<{ name: string; tile?: string; bk?: string }> = [
+  const variants: Array<{ name: string; tile?: string; bk?: string; vec4?: boolean }> = [
     { name: "tfjs" },
     { name: "tiled auto k8" },
     { name: "tiled 64 k8", tile: "64" },
     { name: "tiled 128 k8", tile: "128" },
     { name: "tiled auto k16", bk: "16" },
-    { name: "tiled 64 k16", tile: "64", bk: "16" },
-    { name: "tiled 128 k16", tile: "128", bk: "16" },
+    { name: "vec4 auto k8", vec4: true },
+    { name: "vec4 64 k8", tile: "64", vec4: true },
+    { name: "vec4 128 k8", tile: "128", vec4: true },
+    { name: "vec4 auto k16", bk: "16", vec4: true },
+    { name: "vec4 64 k16", tile: "64", bk: "16", vec4: true },
+    { name: "vec4 128 k16", tile: "128", bk: "16", vec4: true },
   ];
   const rows: Record<string, unknown>[] = [];
   record.products = rows;
@@ -554,6 +564,7 @@ async function partMatmul(deadline: number, record: Record<string, unknown>): Pr
         if (performance.now() > deadline) break;
         process.env.BERT_IMDB_MATMUL_TILE = v.tile ?? "";
         process.env.BERT_IMDB_MATMUL_BK = v.bk ?? "";
+        process.env[MATMUL_VARIANT_ENV] = v.vec4 ? "vec4" : "";
         const once = () => (v.name === "tfjs" ? tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }) : matMulTiled(x, w, false, true, b)!);
         // Outputs are disposed as soon as they are queued, so the buffer pool hands the same buffer back (new
         // buffers would be allocated and zero-filled by Dawn, which is what a first version of this loop timed).
@@ -571,6 +582,7 @@ async function partMatmul(deadline: number, record: Record<string, unknown>): Pr
       tf.dispose([x, w, b]);
       delete process.env.BERT_IMDB_MATMUL_TILE;
       delete process.env.BERT_IMDB_MATMUL_BK;
+      delete process.env[MATMUL_VARIANT_ENV];
     }
     rows.push(row);
     log(`matmul ${label} [${M}, ${k}]·[${n}, ${k}]ᵀ TFLOP/s: ${JSON.stringify(row)}`);

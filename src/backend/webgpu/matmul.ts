@@ -126,6 +126,128 @@ class TiledMatMulProgram implements WebGPUProgramLike {
   }
 }
 
+/**
+ * The linear layer's product x·Wᵀ (+ bias) with vec4 memory access throughout: A [M,K] and B [N,K] are read
+ * four K-values per load, the bias and the output written four columns per store, and the next K slice is
+ * fetched into registers while the current one is multiplied out of workgroup memory (one global-load latency
+ * hidden per slice). Same tiling as TiledMatMulProgram (128×128 or 64×64 per 256 threads). Needs K and N
+ * divisible by 4. Chosen with BERT_IMDB_MATMUL_VARIANT=vec4 until a GPU measurement makes it the default.
+ */
+class Vec4MatMulProgram implements WebGPUProgramLike {
+  variableNames: string[];
+  variableComponents: number[];
+  outputComponent = 4;
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [THREADS, 1, 1];
+  uniforms = "M : i32, N : i32, K : i32,";
+
+  constructor(
+    m: number,
+    n: number,
+    private readonly hasBias: boolean,
+    private readonly tile: 64 | 128,
+    private readonly bk: number,
+  ) {
+    this.variableNames = hasBias ? ["A", "B", "Bias"] : ["A", "B"];
+    this.variableComponents = hasBias ? [4, 4, 4] : [4, 4];
+    this.outputShape = [m, n];
+    this.dispatch = [Math.ceil(n / tile), Math.ceil(m / tile), 1];
+    this.shaderKey = `bertImdbMatMulVec4_NT_${hasBias ? "bias" : "plain"}_${tile}_k${bk}`;
+  }
+
+  getUserCode(): string {
+    const TILE = this.tile;
+    const BK = this.bk;
+    const KQ = BK / 4; // vec4s along K per tile row
+    const slots = TILE * KQ; // vec4s per operand and K slice
+    const loads = Math.ceil(slots / THREADS);
+    const halves = TILE / (4 * SIDE);
+    const rows = 4 * halves;
+    const decl: string[] = [];
+    const fetch: string[] = [];
+    const park: string[] = [];
+    for (let i = 0; i < loads; i++) {
+      decl.push(`var ra${i} = vec4<f32>(0.0);`, `var rb${i} = vec4<f32>(0.0);`);
+      const guard = slots % THREADS === 0 ? "true" : `tid + ${THREADS * i} < ${slots}`;
+      fetch.push(`{
+          let e = tid + ${THREADS * i};
+          let row = e / ${KQ};
+          let kq = k4 + e % ${KQ};
+          ra${i} = vec4<f32>(0.0);
+          rb${i} = vec4<f32>(0.0);
+          if (${guard} && kq < K4) {
+            if (m0 + row < M) { ra${i} = A[(m0 + row) * K4 + kq]; }
+            if (n0 + row < N) { rb${i} = B[(n0 + row) * K4 + kq]; }
+          }
+        }`);
+      park.push(`if (${guard}) {
+          let e = tid + ${THREADS * i};
+          let row = e / ${KQ};
+          let k = (e % ${KQ}) * 4;
+          ${[0, 1, 2, 3].map((c) => `As[((k + ${c}) * ${TILE} + row) / 4][row % 4] = ra${i}[${c}]; Bs[((k + ${c}) * ${TILE} + row) / 4][row % 4] = rb${i}[${c}];`).join("\n          ")}
+        }`);
+    }
+    const accDecl: string[] = [];
+    const fmas: string[] = [];
+    const stores: string[] = [];
+    for (let r = 0; r < rows; r++) {
+      for (let h = 0; h < halves; h++) accDecl.push(`var acc${r}_${h} = vec4<f32>(0.0);`);
+      const a = `a${Math.floor(r / 4)}[${r % 4}]`;
+      fmas.push(Array.from({ length: halves }, (_, h) => `acc${r}_${h} = fma(vec4<f32>(${a}), b${h}, acc${r}_${h});`).join(" "));
+      const row = `${(TILE / halves) * Math.floor(r / 4)} + ty * 4 + ${r % 4}`;
+      for (let h = 0; h < halves; h++) stores.push(`store4(m0 + ${row}, n0 + ${(TILE / halves) * h} + tx * 4, acc${r}_${h});`);
+    }
+    const fragments: string[] = [];
+    for (let h = 0; h < halves; h++) {
+      fragments.push(`let a${h} = As[kk * ${TILE / 4} + ${(TILE / halves / 4) * h} + ty];`);
+      fragments.push(`let b${h} = Bs[kk * ${TILE / 4} + ${(TILE / halves / 4) * h} + tx];`);
+    }
+    const bias = this.hasBias ? " + Bias[n / 4]" : "";
+    return `
+      var<workgroup> As : array<vec4<f32>, ${(TILE * BK) / 4}>;
+      var<workgroup> Bs : array<vec4<f32>, ${(TILE * BK) / 4}>;
+
+      fn store4(m : i32, n : i32, value : vec4<f32>) {
+        if (m < uniforms.M && n < uniforms.N) {
+          result[(m * uniforms.N + n) / 4] = value${bias};
+        }
+      }
+
+      fn main(index : i32) {
+        let tid = i32(localId.x);
+        let tx = tid % ${SIDE};
+        let ty = tid / ${SIDE};
+        let M = uniforms.M;
+        let N = uniforms.N;
+        let K4 = uniforms.K / 4;
+        let m0 = i32(workgroupId.y) * ${TILE};
+        let n0 = i32(workgroupId.x) * ${TILE};
+        ${accDecl.join("\n        ")}
+        ${decl.join("\n        ")}
+        var k4 = 0;
+        ${fetch.join("\n        ")}
+        for (var k0 = 0; k0 < K4; k0 = k0 + ${KQ}) {
+          ${park.join("\n          ")}
+          workgroupBarrier();
+          k4 = k0 + ${KQ};
+          ${fetch.join("\n          ")}
+          for (var kk = 0; kk < ${BK}; kk = kk + 1) {
+            ${fragments.join("\n            ")}
+            ${fmas.join("\n            ")}
+          }
+          workgroupBarrier();
+        }
+        ${stores.join("\n        ")}
+      }`;
+  }
+}
+
+/** Which kernel the linear products use: "scalar" (TiledMatMulProgram, measured; the default) or "vec4". */
+export const MATMUL_VARIANT_ENV = "BERT_IMDB_MATMUL_VARIANT";
+
 type Args = { inputs: Record<string, TensorInfoLike | undefined>; backend: unknown; attrs?: Record<string, unknown> };
 
 function matMulKernel(args: Args): TensorInfoLike {
@@ -144,7 +266,8 @@ function matMulKernel(args: Args): TensorInfoLike {
   const forced = Number(process.env.BERT_IMDB_MATMUL_TILE);
   const tile = forced === 64 || forced === 128 ? forced : Math.ceil(m / 128) * Math.ceil(n / 128) >= 256 ? 128 : 64;
   const bk = Number(process.env.BERT_IMDB_MATMUL_BK) === 16 ? 16 : DEFAULT_BK;
-  const program = new TiledMatMulProgram(m, n, transposeA, transposeB, !!bias, tile, bk);
+  const vec4 = process.env[MATMUL_VARIANT_ENV] === "vec4" && !transposeA && transposeB && k % 4 === 0 && n % 4 === 0;
+  const program = vec4 ? new Vec4MatMulProgram(m, n, !!bias, tile, bk) : new TiledMatMulProgram(m, n, transposeA, transposeB, !!bias, tile, bk);
   const inputs = bias ? [a, b, bias] : [a, b];
   return backend.runWebGPUProgram(program, inputs, "float32", [
     { type: "int32", data: [m] },
