@@ -13,7 +13,7 @@ import { listCheckpoints, writeCheckpoint } from "../src/train/checkpoint";
 import { readOptimizerState } from "../src/train/optimizerState";
 import { AdamW } from "../src/train/adamw";
 import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
-import { TrainStepper } from "../src/train/trainStep";
+import { figureReadInterval, TrainStepper, TRAIN_READ_EVERY_ENV } from "../src/train/trainStep";
 import { computeLoss } from "../src/model";
 import { TrainerState } from "../src/train/trainerState";
 import { syntheticDataset, TINY_CONFIG } from "./trainHelpers";
@@ -226,4 +226,45 @@ test("a step whose gradient norm is not finite stops training with the model lef
     model.dispose();
     tf.dispose(Object.values(batch));
   }
+});
+
+test("reading the loss every few steps (as on webgpu) logs and trains exactly as reading it every step", async () => {
+  await tf.setBackend("cpu");
+  const run = async (readEvery: string | undefined) => {
+    const saved = process.env[TRAIN_READ_EVERY_ENV];
+    if (readEvery === undefined) delete process.env[TRAIN_READ_EVERY_ENV];
+    else process.env[TRAIN_READ_EVERY_ENV] = readEvery;
+    try {
+      const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 2, numLabels: 2 });
+      // 6 steps an epoch, logging every 4: logging, epoch ends and reads every 3 steps fall on different steps.
+      const trainer = new Trainer({
+        model,
+        args: { outputDir: tmp(`read-${readEvery}`), learningRate: 1e-3, numTrainEpochs: 2, perDeviceTrainBatchSize: 4, loggingSteps: 4, saveStrategy: "epoch", seed: 5, ...quiet },
+        trainDataset: syntheticDataset(24, 16, 3),
+        evalDataset: syntheticDataset(8, 16, 4),
+        computeMetrics,
+      });
+      const res = await silence(() => trainer.train());
+      const logs = trainer.state.logHistory.map((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !/runtime|per_second/.test(k))));
+      const params = model.namedParameters().map(([, v]) => Float32Array.from(v.dataSync()));
+      model.dispose();
+      return { logs, params, trainingLoss: res.trainingLoss };
+    } finally {
+      if (saved === undefined) delete process.env[TRAIN_READ_EVERY_ENV];
+      else process.env[TRAIN_READ_EVERY_ENV] = saved;
+    }
+  };
+  const every = await run(undefined);
+  const batched = await run("3");
+  assert.deepEqual(batched.logs, every.logs);
+  assert.equal(batched.trainingLoss, every.trainingLoss);
+  batched.params.forEach((p, i) => assert.deepEqual(p, every.params[i]));
+  assert.throws(() => {
+    process.env[TRAIN_READ_EVERY_ENV] = "0";
+    try {
+      figureReadInterval();
+    } finally {
+      delete process.env[TRAIN_READ_EVERY_ENV];
+    }
+  }, /BERT_IMDB_TRAIN_READ_EVERY="0" must be a positive integer/);
 });

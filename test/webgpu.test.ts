@@ -16,7 +16,9 @@ import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
 import { TrainStepper } from "../src/train/trainStep";
 import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { maxAbsDiff } from "./compare";
-import { TINY_CONFIG } from "./trainHelpers";
+import { syntheticDataset, TINY_CONFIG } from "./trainHelpers";
+import { Trainer } from "../src/train/trainer";
+import { computeMetrics } from "../src/metrics";
 import { requireShared } from "./shared";
 import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkAttentionKernel, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
 
@@ -150,7 +152,7 @@ test("src/train's AdamW on webgpu updates in place, several parameters per dispa
   }
 });
 
-test("clipping inside the webgpu AdamW: the host's update without reading the norm; a non-finite norm changes nothing; one read per training step", async (t) => {
+test("clipping inside the webgpu AdamW: the host's update without reading the norm; a non-finite norm changes nothing; one read per training step, or per several steps issued back to back", async (t) => {
   if (!ready(t)) return;
   const shapes = [[5, 4], [3], [8]];
   const init = shapes.map((s, k) => Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(3 * i + k)));
@@ -195,17 +197,76 @@ test("clipping inside the webgpu AdamW: the host's update without reading the no
   const stepper = new TrainStepper(model, opt, linearScheduleWithWarmup(1e-3, 0, 10), computeLoss, 1.0);
   const ids = tf.tensor2d(Array.from({ length: 4 * 16 }, (_, i) => 5 + ((i * 7) % 50)), [4, 16], "int32");
   const batch = { inputIds: ids, attentionMask: tf.onesLike(ids), tokenTypeIds: tf.zerosLike(ids), labels: tf.tensor1d([0, 1, 1, 0], "int32") };
+  // The same three steps issued back to back and read together (as the Trainer does on webgpu): one read in
+  // all, the same figures and parameters as stepping one by one (up to the atomic embedding gradient's ≈ 1e-8).
+  const model2 = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 5, numLabels: 2 });
+  const opt2 = new AdamW(model2.namedParameters(), { lr: 1e-3, weightDecay: 0.01 });
+  const stepper2 = new TrainStepper(model2, opt2, linearScheduleWithWarmup(1e-3, 0, 10), computeLoss, 1.0);
   try {
-    for (let step = 1; step <= 2; step++) {
+    const oneByOne: number[] = [];
+    for (let step = 1; step <= 3; step++) {
       const reads = webgpuStats().syncReads;
       const r = stepper.step([batch], [step]);
       assert.equal(webgpuStats().syncReads - reads, 1, `step ${step}: one synchronous read`);
       assert.ok(Number.isFinite(r.loss) && r.gradNorm > 0, `step ${step}: loss ${r.loss}, grad norm ${r.gradNorm}`);
+      oneByOne.push(r.loss, r.gradNorm);
     }
+    const reads = webgpuStats().syncReads;
+    const issued = [1, 2, 3].map((step) => stepper2.issue([batch], [step]));
+    assert.equal(webgpuStats().syncReads - reads, 0, "issuing reads nothing back");
+    const together = TrainStepper.readResults(issued).flatMap((r) => [r.loss, r.gradNorm]);
+    assert.equal(webgpuStats().syncReads - reads, 1, "three steps' figures in one read");
+    together.forEach((x, i) => assert.ok(Math.abs(x - oneByOne[i]) <= 1e-6 * Math.abs(oneByOne[i]), `figure ${i}: ${x} vs ${oneByOne[i]}`));
+    const p1 = model.namedParameters();
+    model2.namedParameters().forEach(([name, v], i) => assert.ok(maxAbsDiff(v.dataSync(), p1[i][1].dataSync()) <= 1e-6, name));
   } finally {
     opt.dispose();
     model.dispose();
+    opt2.dispose();
+    model2.dispose();
     tf.dispose(Object.values(batch));
+  }
+});
+
+test("Trainer on webgpu (figures read every 8 steps): the same log history as on cpu, within the GPU tolerance", async (t) => {
+  if (!ready(t)) return;
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 9, numLabels: 2 });
+    const trainer = new Trainer({
+      model,
+      args: { outputDir: fs.mkdtempSync(path.join(os.tmpdir(), `bert-imdb-webgpu-trainer-${backend}-`)), learningRate: 1e-3, numTrainEpochs: 2, perDeviceTrainBatchSize: 4, loggingSteps: 5, saveStrategy: "epoch", seed: 4, disableTqdm: true },
+      trainDataset: syntheticDataset(40, 16, 6), // 10 steps an epoch: reads at steps 5 (log), 8 (interval), 10 (epoch end, log)…
+      evalDataset: syntheticDataset(8, 16, 7),
+      computeMetrics,
+    });
+    const log = console.log;
+    console.log = () => undefined;
+    try {
+      await trainer.train();
+    } finally {
+      console.log = log;
+    }
+    model.dispose();
+    return trainer.state.logHistory.filter((e) => "loss" in e || "eval_loss" in e);
+  };
+  try {
+    const cpu = await run("cpu");
+    const reads = webgpuStats().syncReads;
+    const gpu = await run("webgpu");
+    t.diagnostic(`synchronous reads in the webgpu run: ${webgpuStats().syncReads - reads}`);
+    assert.deepEqual(gpu.map((e) => e.step), cpu.map((e) => e.step));
+    gpu.forEach((e, i) => {
+      for (const k of ["loss", "grad_norm", "learning_rate", "eval_loss"]) {
+        if (typeof cpu[i][k] !== "number") continue;
+        assert.ok(Math.abs((e[k] as number) - (cpu[i][k] as number)) <= 1e-4 * Math.max(1, Math.abs(cpu[i][k] as number)), `step ${e.step} ${k}: ${e[k]} vs ${cpu[i][k]}`);
+      }
+    });
+  } finally {
+    await tf.setBackend("webgpu");
   }
 });
 

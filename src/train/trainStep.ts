@@ -28,6 +28,24 @@ export interface TrainableModel {
   config?: unknown;
 }
 
+/** BERT_IMDB_TRAIN_READ_EVERY=N: the Trainer reads the steps' loss and gradient norm every N steps. */
+export const TRAIN_READ_EVERY_ENV = "BERT_IMDB_TRAIN_READ_EVERY";
+
+/**
+ * How many issued steps the Trainer lets go by before reading their figures (besides logging, evaluation,
+ * checkpoint and epoch-end steps, which read at once): 8 on webgpu, where a read stalls the GPU queue; 1 on the
+ * CPU backends, where it costs nothing. The parameters do not depend on it, only when the bar and curve move.
+ */
+export function figureReadInterval(): number {
+  const env = process.env[TRAIN_READ_EVERY_ENV];
+  if (env !== undefined && env !== "") {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${TRAIN_READ_EVERY_ENV}="${env}" must be a positive integer (steps between reads of the loss)`);
+    return n;
+  }
+  return tf.getBackend() === "webgpu" ? 8 : 1;
+}
+
 export type LossFn = (logits: tf.Tensor, labels: tf.Tensor) => tf.Scalar;
 
 export interface StepResult {
@@ -85,15 +103,27 @@ export class TrainStepper {
 
   /**
    * One optimizer step over `microBatches` (gradient accumulation when more than one), each with its own
-   * dropout seed. Disposes nothing of the batches.
+   * dropout seed, with its figures read back before returning. Disposes nothing of the batches.
    */
   step(microBatches: readonly TrainBatch[], dropoutSeeds: readonly number[]): StepResult {
+    return TrainStepper.readResults([this.issue(microBatches, dropoutSeeds)])[0];
+  }
+
+  /**
+   * Queues one optimizer step (as step()) without waiting for its figures where the optimizer clips on the
+   * device (webgpu): the returned PendingStep holds the loss and norm as tensors until readResults. Elsewhere
+   * the norm is read here (the update needs it) and the step is complete on return. Either way the parameters
+   * are updated in queue order, so later steps may be issued before an earlier one is read.
+   * Throws on a non-finite gradient norm where it is read here (the update is then not applied).
+   */
+  issue(microBatches: readonly TrainBatch[], dropoutSeeds: readonly number[]): PendingStep {
     if (microBatches.length === 0) throw new Error("TrainStepper.step needs at least one batch");
     if (dropoutSeeds.length !== microBatches.length) throw new Error("TrainStepper.step needs one dropout seed per batch");
     const n = microBatches.length;
     let total: Map<string, tf.Tensor> | null = null;
     const losses: tf.Tensor[] = [];
     let norm: tf.Tensor | null = null;
+    let handedOver = false;
     const t0 = performance.now();
     try {
       for (let i = 0; i < n; i++) {
@@ -113,40 +143,122 @@ export class TrainStepper {
       }
       const grads = total as Map<string, tf.Tensor>;
       const t1 = performance.now();
-      const normTensor = globalGradNormTensor([...grads.values()]);
-      norm = normTensor;
+      norm = globalGradNormTensor([...grads.values()]);
       const learningRate = this.schedule.currentLr;
-      // [norm, loss of each micro-batch] in one read.
-      const readFigures = () => {
-        const packed = tf.tidy(() => tf.concat([normTensor, ...losses.map((l) => tf.reshape(l, [1]))]));
-        const figures = packed.dataSync();
-        packed.dispose();
-        const lossMean = Array.from(figures.subarray(1), (v) => v * n).reduce((a, b) => a + b, 0) / n;
-        return { gradNorm: figures[0], loss: lossMean };
-      };
-      const diverged = (f: { gradNorm: number; loss: number }, update: string) =>
-        new Error(
-          `the gradient norm is ${f.gradNorm} (loss ${f.loss}): training diverged or the inputs hold invalid values; ${update}. ` +
-            `Lower learningRate or check the data, then resume from the last checkpoint.`,
-        );
-      let f: { gradNorm: number; loss: number };
+      const pending = new PendingStep(norm, losses, learningRate, this.maxGradNorm, (t1 - t0) / 1000, t1);
       if (this.optimizer.clipsOnDevice) {
-        this.optimizer.step(grads, { lr: learningRate, clip: { norm: normTensor, maxNorm: this.maxGradNorm } });
-        f = readFigures();
-        if (!Number.isFinite(f.gradNorm)) throw diverged(f, "this step was not applied (the optimizer skips a non-finite norm)");
+        this.optimizer.step(grads, { lr: learningRate, clip: { norm, maxNorm: this.maxGradNorm } });
       } else {
-        f = readFigures();
-        if (!Number.isFinite(f.gradNorm)) throw diverged(f, "this step was not applied");
+        const f = pending.read();
+        if (!Number.isFinite(f.gradNorm)) throw divergedError(f, "this step was not applied");
         this.optimizer.step(grads, { lr: learningRate, gradScale: clipCoefficient(f.gradNorm, this.maxGradNorm) });
       }
       this.schedule.step();
-      const t2 = performance.now();
-      const clipCoef = clipCoefficient(f.gradNorm, this.maxGradNorm);
-      return { loss: f.loss, gradNorm: f.gradNorm, learningRate, clipCoef, forwardBackwardSeconds: (t1 - t0) / 1000, optimizerSeconds: (t2 - t1) / 1000 };
+      pending.issuedAt = performance.now();
+      handedOver = true;
+      return pending;
     } finally {
       if (total) for (const g of total.values()) g.dispose();
-      tf.dispose(losses);
-      norm?.dispose();
+      if (!handedOver) {
+        tf.dispose(losses);
+        norm?.dispose();
+      }
     }
+  }
+
+  /**
+   * The figures of issued steps, in order, with one read from the device for all of them. Disposes their
+   * tensors. Throws on the first step whose gradient norm is not finite (the optimizer skipped it).
+   */
+  static readResults(steps: readonly PendingStep[]): StepResult[] {
+    try {
+      const unread = steps.filter((p) => !p.figures);
+      if (unread.length) {
+        const packed = tf.tidy(() => tf.concat(unread.flatMap((p) => p.tensorsToRead())));
+        const values = packed.dataSync();
+        packed.dispose();
+        let at = 0;
+        for (const p of unread) at = p.take(values, at);
+      }
+      const now = performance.now();
+      return steps.map((p) => {
+        const f = p.figures!;
+        if (!Number.isFinite(f.gradNorm)) throw divergedError(f, "this step and any later one with a non-finite norm were not applied (the optimizer skips them)");
+        return {
+          loss: f.loss,
+          gradNorm: f.gradNorm,
+          learningRate: p.learningRate,
+          clipCoef: clipCoefficient(f.gradNorm, p.maxGradNorm),
+          forwardBackwardSeconds: p.forwardBackwardSeconds,
+          optimizerSeconds: ((p === steps[steps.length - 1] ? now : p.issuedAt) - p.optimizerStart) / 1000,
+        };
+      });
+    } finally {
+      TrainStepper.discard(steps);
+    }
+  }
+
+  /** Frees issued steps' tensors without reading them (after an error). */
+  static discard(steps: readonly PendingStep[]): void {
+    for (const p of steps) p.dispose();
+  }
+}
+
+function divergedError(f: { gradNorm: number; loss: number }, update: string): Error {
+  return new Error(
+    `the gradient norm is ${f.gradNorm} (loss ${f.loss}): training diverged or the inputs hold invalid values; ${update}. ` +
+      `Lower learningRate or check the data, then resume from the last checkpoint.`,
+  );
+}
+
+/** A step that was issued but whose figures (loss, gradient norm) may still be on the device. */
+export class PendingStep {
+  figures: { gradNorm: number; loss: number } | null = null;
+  issuedAt: number;
+
+  constructor(
+    private norm: tf.Tensor | null,
+    private losses: tf.Tensor[],
+    readonly learningRate: number,
+    readonly maxGradNorm: number,
+    readonly forwardBackwardSeconds: number,
+    readonly optimizerStart: number,
+  ) {
+    this.issuedAt = optimizerStart;
+  }
+
+  /** [norm, loss of each micro-batch], each as a one-element tensor. */
+  tensorsToRead(): tf.Tensor[] {
+    if (!this.norm) throw new Error("internal: this step's figures were already read or discarded");
+    return [this.norm, ...this.losses.map((l) => tf.reshape(l, [1]))];
+  }
+
+  /** Takes this step's figures from `values` at `at`; returns the position after them. */
+  take(values: ArrayLike<number>, at: number): number {
+    const n = this.losses.length;
+    // Each micro-batch's loss was divided by n: scaled back, then averaged (HF's tr_loss over the step).
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[at + 1 + i] * n;
+    this.figures = { gradNorm: values[at], loss: sum / n };
+    this.dispose();
+    return at + 1 + n;
+  }
+
+  /** Reads this step's figures now (one read). */
+  read(): { gradNorm: number; loss: number } {
+    if (!this.figures) {
+      const packed = tf.tidy(() => tf.concat(this.tensorsToRead()));
+      const values = packed.dataSync();
+      packed.dispose();
+      this.take(values, 0);
+    }
+    return this.figures!;
+  }
+
+  dispose(): void {
+    tf.dispose(this.losses);
+    this.norm?.dispose();
+    this.losses = [];
+    this.norm = null;
   }
 }

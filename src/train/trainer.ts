@@ -19,7 +19,7 @@ import { InterruptGuard, yieldToEventLoop } from "./interrupt";
 import { LrSchedule } from "./lrSchedule";
 import { LogEntry, TrainerState } from "./trainerState";
 import { TrainingArguments, TrainingArgumentsInit, warnDeprecated } from "./trainingArguments";
-import { LossFn, TrainableModel, TrainBatch, TrainStepper } from "./trainStep";
+import { figureReadInterval, LossFn, PendingStep, StepResult, TrainableModel, TrainBatch, TrainStepper } from "./trainStep";
 
 /** Hooks called by the training loop (a small subset of transformers' TrainerCallback), awaited in order. */
 export interface TrainerCallback {
@@ -271,6 +271,33 @@ export class Trainer {
       lastSavedStep = this.state.globalStep;
     };
 
+    // Issued steps whose loss and gradient norm are still on the device (webgpu), read together: a read waits
+    // for the GPU to finish everything queued, so reading every step would stall it at every step.
+    const readEvery = figureReadInterval();
+    let unread: Array<{ step: PendingStep; globalStep: number }> = [];
+    let last: StepResult | null = null;
+    const barFields = () => {
+      const elapsed = (performance.now() - start) / 1000;
+      const fields: Record<string, string | number> = { step: `${this.state.globalStep}/${maxSteps}`, epoch: Number(this.state.epoch.toFixed(2)) };
+      if (last) Object.assign(fields, { loss: last.loss, lr: last.learningRate });
+      fields["samples/s"] = Number((samplesThisRun / elapsed).toFixed(2));
+      return fields;
+    };
+    const readFigures = (): void => {
+      if (!unread.length) return;
+      const steps = unread;
+      unread = [];
+      const results = TrainStepper.readResults(steps.map((u) => u.step));
+      results.forEach((r, i) => {
+        trLossSinceLog += r.loss;
+        stepsSinceLog += 1;
+        trLossTotal += r.loss;
+        live?.add("loss", steps[i].globalStep, r.loss);
+      });
+      last = results[results.length - 1];
+      bar?.update(this.state.globalStep - startStep, barFields());
+    };
+
     try {
       for (let epoch = startEpoch; epoch < numEpochs && !done && !interrupted; epoch++) {
         let micro: TrainBatch[] = [];
@@ -284,9 +311,9 @@ export class Trainer {
             const seeds = micro.map(() => dropoutRng.nextUint32());
             const stepSamples = micro.reduce((n, x) => n + x.labels.shape[0], 0);
             const stepTokens = micro.reduce((n, x) => n + x.inputIds.size, 0);
-            let r;
+            let issued: PendingStep;
             try {
-              r = stepper.step(micro, seeds);
+              issued = stepper.issue(micro, seeds);
             } finally {
               micro.forEach((x) => disposeBatch(x as Parameters<typeof disposeBatch>[0]));
               micro = [];
@@ -295,23 +322,22 @@ export class Trainer {
             this.state.epoch = epoch + b / batchesPerEpoch;
             samplesThisRun += stepSamples;
             this.state.totalFlos += 6 * nonEmbeddingParams * stepTokens;
-            trLossSinceLog += r.loss;
-            stepsSinceLog += 1;
-            trLossTotal += r.loss;
+            unread.push({ step: issued, globalStep: this.state.globalStep });
             const gs = this.state.globalStep;
-            if (bar) {
-              const elapsed = (performance.now() - start) / 1000;
-              bar.update(gs - startStep, { step: `${gs}/${maxSteps}`, epoch: Number(this.state.epoch.toFixed(2)), loss: r.loss, lr: r.learningRate, "samples/s": Number((samplesThisRun / elapsed).toFixed(2)) });
-            }
-            live?.add("loss", gs, r.loss);
             const logNow = args.loggingStrategy === "steps" && (gs % args.loggingSteps === 0 || (gs === 1 && args.loggingFirstStep));
+            const evalNow = args.evalStrategy === "steps" && gs % args.evalSteps === 0;
+            const saveNow = args.saveStrategy === "steps" && gs % args.saveSteps === 0;
+            // Figures are read when something needs them (a log line, an evaluation, a checkpoint, the end of the
+            // epoch or of training) or every `readEvery` steps for the progress bar and the loss curve.
+            if (logNow || evalNow || saveNow || gs >= maxSteps || b >= batchesPerEpoch || unread.length >= readEvery) readFigures();
+            else if (bar) bar.update(gs - startStep, barFields());
             if (logNow) {
-              this.log({ loss: trLossSinceLog / stepsSinceLog, grad_norm: r.gradNorm, learning_rate: r.learningRate, epoch: this.state.epoch });
+              this.log({ loss: trLossSinceLog / stepsSinceLog, grad_norm: last!.gradNorm, learning_rate: last!.learningRate, epoch: this.state.epoch });
               trLossSinceLog = 0;
               stepsSinceLog = 0;
             }
-            if (args.evalStrategy === "steps" && gs % args.evalSteps === 0) await this.evaluateDuringTraining(live, bar);
-            if (args.saveStrategy === "steps" && gs % args.saveSteps === 0) await save(epoch, b);
+            if (evalNow) await this.evaluateDuringTraining(live, bar);
+            if (saveNow) await save(epoch, b);
             await this.fire("onStepEnd", this.state);
             if (gs >= maxSteps) {
               done = true;
@@ -319,6 +345,7 @@ export class Trainer {
             }
             await yieldToEventLoop();
             if (this.guard.interrupted) {
+              readFigures();
               interrupted = true;
               break;
             }
@@ -345,6 +372,7 @@ export class Trainer {
         }
       }
     } finally {
+      TrainStepper.discard(unread.map((u) => u.step));
       this.guard.release();
       this.guard = null;
       bar?.close();

@@ -19,6 +19,32 @@ const THREADS = 256;
 /** Threads per tile side (16 × 16 = THREADS); each thread computes (tile/16)² values. */
 const SIDE = 16;
 
+/**
+ * The per-thread part both programs share: a thread of the 16 × 16 grid owns (TILE/16)² outputs as 4 × 4
+ * blocks TILE/2 apart (or one block for TILE 64), accumulated as vec4 rows. Returns the WGSL for the
+ * accumulators, the workgroup-memory reads of one K step (As/Bs hold [k][m/4] and [k][n/4] vec4s), their
+ * multiply-adds, and a `store(m, n, vec4)` call per accumulator.
+ */
+function microTile(TILE: number, store: string): { accDecl: string[]; fragments: string[]; fmas: string[]; stores: string[] } {
+  const halves = TILE / (4 * SIDE);
+  const accDecl: string[] = [];
+  const fmas: string[] = [];
+  const stores: string[] = [];
+  for (let r = 0; r < 4 * halves; r++) {
+    for (let h = 0; h < halves; h++) accDecl.push(`var acc${r}_${h} = vec4<f32>(0.0);`);
+    const a = `a${Math.floor(r / 4)}[${r % 4}]`;
+    fmas.push(Array.from({ length: halves }, (_, h) => `acc${r}_${h} = fma(vec4<f32>(${a}), b${h}, acc${r}_${h});`).join(" "));
+    const row = `${(TILE / halves) * Math.floor(r / 4)} + ty * 4 + ${r % 4}`;
+    for (let h = 0; h < halves; h++) stores.push(`${store}(m0 + ${row}, n0 + ${(TILE / halves) * h} + tx * 4, acc${r}_${h});`);
+  }
+  const fragments: string[] = [];
+  for (let h = 0; h < halves; h++) {
+    fragments.push(`let a${h} = As[kk * ${TILE / 4} + ${(TILE / halves / 4) * h} + ty];`);
+    fragments.push(`let b${h} = Bs[kk * ${TILE / 4} + ${(TILE / halves / 4) * h} + tx];`);
+  }
+  return { accDecl, fragments, fmas, stores };
+}
+
 class TiledMatMulProgram implements WebGPUProgramLike {
   variableNames: string[];
   outputShape: number[];
@@ -46,8 +72,6 @@ class TiledMatMulProgram implements WebGPUProgramLike {
   getUserCode(): string {
     const TILE = this.tile;
     const BK = this.bk;
-    // Each thread owns `halves` groups of 4 rows (and of 4 columns), the groups TILE/halves apart.
-    const halves = TILE / (4 * SIDE);
     // Which element of the tile a thread loads: along the stored matrix's contiguous axis for coalescing.
     const loadA = this.transposeA
       ? `let mm = e % ${TILE}; let kk = e / ${TILE}; let m = m0 + mm; let k = k0 + kk;
@@ -60,22 +84,7 @@ class TiledMatMulProgram implements WebGPUProgramLike {
       : `let nn = e % ${TILE}; let kk = e / ${TILE}; let n = n0 + nn; let k = k0 + kk;
          var v = 0.0; if (n < N && k < K) { v = B[k * N + n]; }`;
     const loads = (TILE * BK) / THREADS; // elements each thread loads per operand and K step
-    const accDecl: string[] = [];
-    const fmas: string[] = [];
-    const stores: string[] = [];
-    const rows = 4 * halves;
-    for (let r = 0; r < rows; r++) {
-      for (let h = 0; h < halves; h++) accDecl.push(`var acc${r}_${h} = vec4<f32>(0.0);`);
-      const a = `a${Math.floor(r / 4)}[${r % 4}]`;
-      fmas.push(Array.from({ length: halves }, (_, h) => `acc${r}_${h} = fma(vec4<f32>(${a}), b${h}, acc${r}_${h});`).join(" "));
-      const row = `${(TILE / halves) * Math.floor(r / 4)} + ty * 4 + ${r % 4}`;
-      for (let h = 0; h < halves; h++) stores.push(`storeRow(m0 + ${row}, n0 + ${(TILE / halves) * h} + tx * 4, acc${r}_${h});`);
-    }
-    const fragments: string[] = [];
-    for (let h = 0; h < halves; h++) {
-      fragments.push(`let a${h} = As[kk * ${TILE / 4} + ${(TILE / halves / 4) * h} + ty];`);
-      fragments.push(`let b${h} = Bs[kk * ${TILE / 4} + ${(TILE / halves / 4) * h} + tx];`);
-    }
+    const { accDecl, fragments, fmas, stores } = microTile(TILE, "storeRow");
     const bias = this.hasBias ? "v = v + Bias[n + j];" : "";
     return `
       var<workgroup> As : array<vec4<f32>, ${(TILE * BK) / 4}>;
@@ -164,8 +173,6 @@ class Vec4MatMulProgram implements WebGPUProgramLike {
     const KQ = BK / 4; // vec4s along K per tile row
     const slots = TILE * KQ; // vec4s per operand and K slice
     const loads = Math.ceil(slots / THREADS);
-    const halves = TILE / (4 * SIDE);
-    const rows = 4 * halves;
     const decl: string[] = [];
     const fetch: string[] = [];
     const park: string[] = [];
@@ -190,21 +197,7 @@ class Vec4MatMulProgram implements WebGPUProgramLike {
           ${[0, 1, 2, 3].map((c) => `As[((k + ${c}) * ${TILE} + row) / 4][row % 4] = ra${i}[${c}]; Bs[((k + ${c}) * ${TILE} + row) / 4][row % 4] = rb${i}[${c}];`).join("\n          ")}
         }`);
     }
-    const accDecl: string[] = [];
-    const fmas: string[] = [];
-    const stores: string[] = [];
-    for (let r = 0; r < rows; r++) {
-      for (let h = 0; h < halves; h++) accDecl.push(`var acc${r}_${h} = vec4<f32>(0.0);`);
-      const a = `a${Math.floor(r / 4)}[${r % 4}]`;
-      fmas.push(Array.from({ length: halves }, (_, h) => `acc${r}_${h} = fma(vec4<f32>(${a}), b${h}, acc${r}_${h});`).join(" "));
-      const row = `${(TILE / halves) * Math.floor(r / 4)} + ty * 4 + ${r % 4}`;
-      for (let h = 0; h < halves; h++) stores.push(`store4(m0 + ${row}, n0 + ${(TILE / halves) * h} + tx * 4, acc${r}_${h});`);
-    }
-    const fragments: string[] = [];
-    for (let h = 0; h < halves; h++) {
-      fragments.push(`let a${h} = As[kk * ${TILE / 4} + ${(TILE / halves / 4) * h} + ty];`);
-      fragments.push(`let b${h} = Bs[kk * ${TILE / 4} + ${(TILE / halves / 4) * h} + tx];`);
-    }
+    const { accDecl, fragments, fmas, stores } = microTile(TILE, "store4");
     const bias = this.hasBias ? " + Bias[n / 4]" : "";
     return `
       var<workgroup> As : array<vec4<f32>, ${(TILE * BK) / 4}>;
