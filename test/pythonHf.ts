@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { TestContext } from "node:test";
 import { readSafetensors, type LoadedTensor } from "../src/safetensors";
-import { findTransformersPython, runPythonScript } from "../src/save/pythonTransformers";
+import { findTransformersPython, runPythonScriptJson } from "../src/save/pythonTransformers";
 import { sharedPath } from "./shared";
 
 /** The Python with transformers + torch, or undefined (after t.skip or a printed note) when there is none. */
@@ -35,8 +35,8 @@ export function pytorchGoldenHere(python: string): PytorchGolden {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bert-imdb-torch-golden-"));
   try {
     const file = path.join(dir, "torch.safetensors");
-    const out = runPythonScript(python, "golden_torch.py", [sharedPath("golden", "tiny-bert"), file]);
-    cached = { versions: JSON.parse(out.trim().split("\n").pop() as string), tensors: readSafetensors(file) };
+    const versions = runPythonScriptJson<PytorchGolden["versions"]>(python, "golden_torch.py", [sharedPath("golden", "tiny-bert"), file]);
+    cached = { versions, tensors: readSafetensors(file) };
     return cached;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -56,6 +56,17 @@ export function runPythonScript(python: string, script: string, args: string[]):
   }
 }
 
+/** Runs a python/ script whose last output line is a JSON report, and returns that report. */
+export function runPythonScriptJson<T>(python: string, script: string, args: string[]): T {
+  const out = runPythonScript(python, script, args);
+  const last = out.trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(last) as T;
+  } catch {
+    throw new Error(`python/${script} did not end its output with a JSON line; its last line was: ${last.slice(0, 300)}`);
+  }
+}
+
 export interface PythonOnnxCheck {
   versions: { onnx: string; transformers: string; torch: string };
   /** "ok", or the error onnx.checker.check_model(full_check=True) raised. */
@@ -75,8 +86,7 @@ function runWithJsonInput<T>(python: string, script: string, dir: string, value:
   try {
     const file = path.join(tmp, "input.json");
     fs.writeFileSync(file, JSON.stringify(value));
-    const out = runPythonScript(python, script, [path.resolve(dir), file]);
-    return JSON.parse(out.trim().split("\n").pop() as string) as T;
+    return runPythonScriptJson<T>(python, script, [path.resolve(dir), file]);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
