@@ -477,11 +477,14 @@ export function checkMatMulKernel(): CheckResult {
     [200, 33, 65, true, true, true],
     [512, 3072, 256, false, true, true],
     [2048, 24, 2050, false, true, true], // 128×128 tiles (≥ 256 of them), ragged edge
-    // The vec4 variant's shapes (x·Wᵀ, K and N divisible by 4): ragged M, a last K slice shorter than the K step,
-    // 64 and 128 tiles with a ragged N edge.
+    // Shapes the vec4 variant takes (K and N divisible by 4, and M when A is transposed), in all four forms:
+    // ragged M, a last K slice shorter than the K step, 64 and 128 tiles with a ragged N edge.
     [130, 68, 200, false, true, true],
     [2048, 36, 516, false, true, false],
     [2048, 40, 2052, false, true, true],
+    [130, 68, 200, false, false, false], // dy·W (the linear layer's input gradient)
+    [132, 2052, 196, true, false, false], // dyᵀ·x (its weight gradient), long K
+    [68, 36, 132, true, true, true],
   ];
   // Each case through the default kernel, the vec4 variant (where the shape allows it) and a K step of 16.
   const variants: Array<[string, Record<string, string>]> = [

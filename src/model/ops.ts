@@ -3,7 +3,7 @@
 // All activations are rank 2 ([tokens, features]); weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backend/tf";
 import { matMulFast } from "../backend/matmul";
-import { attentionFused, geluFused, hasFusedAttention, hasFusedGelu, hasFusedLayerNorm, layerNormFused, layerNormResidualFused, matMulTiled } from "../backend/webgpu/index";
+import { attentionFused, geluFused, hasFusedAttention, hasFusedGelu, hasFusedLayerNorm, layerNormFused, layerNormResidualFused, matMulTiled, matMulVec4 } from "../backend/webgpu/index";
 export { dropoutMask } from "./dropout";
 
 type T = tf.Tensor;
@@ -25,9 +25,9 @@ const linearOp = tf.customGrad((...args: Arg[]) => {
     value,
     gradFunc: (dy: T, saved: T[]) => {
       const [xs, ws] = saved;
-      // The gradient products stay with the backend's matMul: on an H100 the tiled kernel was slower for
-      // these two forms (measured with bench/gpu/device.ts --compare-tiled).
-      return [matMulFast(dy, ws), matMulFast(dy, xs, true, false), sumRows(dy)];
+      // The gradient products stay with the backend's matMul (on an H100 the scalar tiled kernel was slower for
+      // these two forms, bench/gpu/device.ts --compare-tiled) unless the vec4 variant is chosen.
+      return [matMulVec4(dy, ws) ?? matMulFast(dy, ws), matMulVec4(dy, xs, true, false) ?? matMulFast(dy, xs, true, false), sumRows(dy)];
     },
   };
 });

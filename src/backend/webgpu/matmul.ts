@@ -136,11 +136,13 @@ class TiledMatMulProgram implements WebGPUProgramLike {
 }
 
 /**
- * The linear layer's product x·Wᵀ (+ bias) with vec4 memory access throughout: A [M,K] and B [N,K] are read
- * four K-values per load, the bias and the output written four columns per store, and the next K slice is
- * fetched into registers while the current one is multiplied out of workgroup memory (one global-load latency
- * hidden per slice). Same tiling as TiledMatMulProgram (128×128 or 64×64 per 256 threads). Needs K and N
- * divisible by 4. Chosen with BERT_IMDB_MATMUL_VARIANT=vec4 until a GPU measurement makes it the default.
+ * op(A)·op(B) (+ bias) with vec4 memory access throughout: each operand is read four values per load — along K
+ * when it is stored K-contiguous (A [M,K], B [N,K]), else along M or N (A stored [K,M], B stored [K,N]), which
+ * then lands in workgroup memory as one vec4 store — the bias and the output four columns at a time, and the
+ * next K slice is fetched into registers while the current one is multiplied out of workgroup memory (one
+ * global-load latency hidden per slice). Same tiling as TiledMatMulProgram (128×128 or 64×64 per 256 threads).
+ * Needs K and N divisible by 4, and M when A is stored [K,M]. Chosen with BERT_IMDB_MATMUL_VARIANT=vec4 (for
+ * the linear layer's forward x·Wᵀ and its two gradient products) until a GPU measurement makes it the default.
  */
 class Vec4MatMulProgram implements WebGPUProgramLike {
   variableNames: string[];
@@ -156,6 +158,8 @@ class Vec4MatMulProgram implements WebGPUProgramLike {
   constructor(
     m: number,
     n: number,
+    private readonly transposeA: boolean,
+    private readonly transposeB: boolean,
     private readonly hasBias: boolean,
     private readonly tile: 64 | 128,
     private readonly bk: number,
@@ -164,38 +168,51 @@ class Vec4MatMulProgram implements WebGPUProgramLike {
     this.variableComponents = hasBias ? [4, 4, 4] : [4, 4];
     this.outputShape = [m, n];
     this.dispatch = [Math.ceil(n / tile), Math.ceil(m / tile), 1];
-    this.shaderKey = `bertImdbMatMulVec4_NT_${hasBias ? "bias" : "plain"}_${tile}_k${bk}`;
+    this.shaderKey = `bertImdbMatMulVec4_${transposeA ? "T" : "N"}${transposeB ? "T" : "N"}_${hasBias ? "bias" : "plain"}_${tile}_k${bk}`;
+  }
+
+  /**
+   * Register fetch and workgroup-memory store of one operand's K slice, per load `i` of each thread.
+   * `alongK`: stored [rows, K] (vec4 along K, scattered into the [k][row] layout); else stored [K, rows]
+   * (vec4 along the rows, stored as is).
+   */
+  private operand(x: "A" | "B", alongK: boolean, origin: string, extent: string, i: number): { fetch: string; park: string } {
+    const TILE = this.tile;
+    const KQ = this.bk / 4;
+    const slots = TILE * KQ;
+    const e = `tid + ${THREADS * i}`;
+    const guard = slots % THREADS === 0 ? "" : `${e} < ${slots} && `;
+    const reg = `r${x.toLowerCase()}${i}`;
+    const shared = `${x}s`;
+    if (alongK) {
+      return {
+        fetch: `{ let e = ${e}; let row = e / ${KQ}; let kq = k4 + e % ${KQ}; ${reg} = vec4<f32>(0.0);
+            if (${guard}kq < K4 && ${origin} + row < ${extent}) { ${reg} = ${x}[(${origin} + row) * K4 + kq]; } }`,
+        park: `if (${guard}true) { let e = ${e}; let row = e / ${KQ}; let k = (e % ${KQ}) * 4;
+            ${[0, 1, 2, 3].map((c) => `${shared}[((k + ${c}) * ${TILE} + row) / 4][row % 4] = ${reg}[${c}];`).join(" ")} }`,
+      };
+    }
+    return {
+      fetch: `{ let e = ${e}; let kk = e / ${TILE / 4}; let rq = e % ${TILE / 4}; ${reg} = vec4<f32>(0.0);
+            if (${guard}k4 * 4 + kk < K && ${origin} + rq * 4 < ${extent}) { ${reg} = ${x}[(k4 * 4 + kk) * (${extent} / 4) + ${origin} / 4 + rq]; } }`,
+      park: `if (${guard}true) { ${shared}[${e}] = ${reg}; }`,
+    };
   }
 
   getUserCode(): string {
     const TILE = this.tile;
     const BK = this.bk;
     const KQ = BK / 4; // vec4s along K per tile row
-    const slots = TILE * KQ; // vec4s per operand and K slice
-    const loads = Math.ceil(slots / THREADS);
+    const loads = Math.ceil((TILE * KQ) / THREADS);
     const decl: string[] = [];
     const fetch: string[] = [];
     const park: string[] = [];
     for (let i = 0; i < loads; i++) {
       decl.push(`var ra${i} = vec4<f32>(0.0);`, `var rb${i} = vec4<f32>(0.0);`);
-      const guard = slots % THREADS === 0 ? "true" : `tid + ${THREADS * i} < ${slots}`;
-      fetch.push(`{
-          let e = tid + ${THREADS * i};
-          let row = e / ${KQ};
-          let kq = k4 + e % ${KQ};
-          ra${i} = vec4<f32>(0.0);
-          rb${i} = vec4<f32>(0.0);
-          if (${guard} && kq < K4) {
-            if (m0 + row < M) { ra${i} = A[(m0 + row) * K4 + kq]; }
-            if (n0 + row < N) { rb${i} = B[(n0 + row) * K4 + kq]; }
-          }
-        }`);
-      park.push(`if (${guard}) {
-          let e = tid + ${THREADS * i};
-          let row = e / ${KQ};
-          let k = (e % ${KQ}) * 4;
-          ${[0, 1, 2, 3].map((c) => `As[((k + ${c}) * ${TILE} + row) / 4][row % 4] = ra${i}[${c}]; Bs[((k + ${c}) * ${TILE} + row) / 4][row % 4] = rb${i}[${c}];`).join("\n          ")}
-        }`);
+      const a = this.operand("A", !this.transposeA, "m0", "M", i);
+      const b = this.operand("B", this.transposeB, "n0", "N", i);
+      fetch.push(a.fetch, b.fetch);
+      park.push(a.park, b.park);
     }
     const { accDecl, fragments, fmas, stores } = microTile(TILE, "store4");
     const bias = this.hasBias ? " + Bias[n / 4]" : "";
@@ -215,7 +232,8 @@ class Vec4MatMulProgram implements WebGPUProgramLike {
         let ty = tid / ${SIDE};
         let M = uniforms.M;
         let N = uniforms.N;
-        let K4 = uniforms.K / 4;
+        let K = uniforms.K;
+        let K4 = K / 4;
         let m0 = i32(workgroupId.y) * ${TILE};
         let n0 = i32(workgroupId.x) * ${TILE};
         ${accDecl.join("\n        ")}
@@ -236,6 +254,11 @@ class Vec4MatMulProgram implements WebGPUProgramLike {
         ${stores.join("\n        ")}
       }`;
   }
+}
+
+/** Whether the vec4 program can run op(A)·op(B) with these sizes. */
+function vec4Fits(m: number, k: number, n: number, transposeA: boolean): boolean {
+  return k % 4 === 0 && n % 4 === 0 && (!transposeA || m % 4 === 0);
 }
 
 /** Which kernel the linear products use: "scalar" (TiledMatMulProgram, measured; the default) or "vec4". */
@@ -259,8 +282,8 @@ function matMulKernel(args: Args): TensorInfoLike {
   const forced = Number(process.env.BERT_IMDB_MATMUL_TILE);
   const tile = forced === 64 || forced === 128 ? forced : Math.ceil(m / 128) * Math.ceil(n / 128) >= 256 ? 128 : 64;
   const bk = Number(process.env.BERT_IMDB_MATMUL_BK) === 16 ? 16 : DEFAULT_BK;
-  const vec4 = process.env[MATMUL_VARIANT_ENV] === "vec4" && !transposeA && transposeB && k % 4 === 0 && n % 4 === 0;
-  const program = vec4 ? new Vec4MatMulProgram(m, n, !!bias, tile, bk) : new TiledMatMulProgram(m, n, transposeA, transposeB, !!bias, tile, bk);
+  const vec4 = process.env[MATMUL_VARIANT_ENV] === "vec4" && vec4Fits(m, k, n, transposeA);
+  const program = vec4 ? new Vec4MatMulProgram(m, n, transposeA, transposeB, !!bias, tile, bk) : new TiledMatMulProgram(m, n, transposeA, transposeB, !!bias, tile, bk);
   const inputs = bias ? [a, b, bias] : [a, b];
   return backend.runWebGPUProgram(program, inputs, "float32", [
     { type: "int32", data: [m] },
@@ -289,4 +312,17 @@ export function matMulTiled(a: tf.Tensor, b: tf.Tensor, transposeA = false, tran
   if (m < MIN_SIDE || n < MIN_SIDE) return null;
   const inputs: Record<string, tf.Tensor> = bias ? { a, b, bias } : { a, b };
   return tf.engine().runKernel(MATMUL_KERNEL, inputs, { transposeA, transposeB }) as tf.Tensor;
+}
+
+/**
+ * op(a)·op(b) through the vec4 program when BERT_IMDB_MATMUL_VARIANT=vec4 and the sizes fit it; null otherwise
+ * (the caller keeps its own matMul). The linear layer's gradient products use it: with the scalar tiled kernel
+ * they were slower than tfjs's on the H100, so only the vec4 form is offered there.
+ */
+export function matMulVec4(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor | null {
+  if (process.env[MATMUL_VARIANT_ENV] !== "vec4" || a.rank !== 2 || b.rank !== 2) return null;
+  const m = (transposeA ? a.shape[1] : a.shape[0]) as number;
+  const k = (transposeA ? a.shape[0] : a.shape[1]) as number;
+  const n = (transposeB ? b.shape[0] : b.shape[1]) as number;
+  return vec4Fits(m, k, n, transposeA) ? matMulTiled(a, b, transposeA, transposeB) : null;
 }
