@@ -22,10 +22,10 @@ const SIDE = 16;
 /**
  * The per-thread part both programs share: a thread of the 16 × 16 grid owns (TILE/16)² outputs as 4 × 4
  * blocks TILE/2 apart (or one block for TILE 64), accumulated as vec4 rows. Returns the WGSL for the
- * accumulators, the workgroup-memory reads of one K step (As/Bs hold [k][m/4] and [k][n/4] vec4s), their
- * multiply-adds, and a `store(m, n, vec4)` call per accumulator.
+ * accumulators, the multiply-adds of one K slice of BK out of workgroup memory (As/Bs hold [k][m/4] and
+ * [k][n/4] vec4s), and a `store(m, n, vec4)` call per accumulator.
  */
-function microTile(TILE: number, store: string): { accDecl: string[]; fragments: string[]; fmas: string[]; stores: string[] } {
+function microTile(TILE: number, BK: number, store: string): { shared: string; prelude: string; accDecl: string[]; multiply: string; stores: string[] } {
   const halves = TILE / (4 * SIDE);
   const accDecl: string[] = [];
   const fmas: string[] = [];
@@ -42,7 +42,22 @@ function microTile(TILE: number, store: string): { accDecl: string[]; fragments:
     fragments.push(`let a${h} = As[kk * ${TILE / 4} + ${(TILE / halves / 4) * h} + ty];`);
     fragments.push(`let b${h} = Bs[kk * ${TILE / 4} + ${(TILE / halves / 4) * h} + tx];`);
   }
-  return { accDecl, fragments, fmas, stores };
+  const multiply = `for (var kk = 0; kk < ${BK}; kk = kk + 1) {
+            ${fragments.join("\n            ")}
+            ${fmas.join("\n            ")}
+          }`;
+  const shared = `var<workgroup> As : array<vec4<f32>, ${(TILE * BK) / 4}>;
+      var<workgroup> Bs : array<vec4<f32>, ${(TILE * BK) / 4}>;`;
+  // The thread's place in the grid and the workgroup's tile origin.
+  const prelude = `let tid = i32(localId.x);
+        let tx = tid % ${SIDE};
+        let ty = tid / ${SIDE};
+        let M = uniforms.M;
+        let N = uniforms.N;
+        let K = uniforms.K;
+        let m0 = i32(workgroupId.y) * ${TILE};
+        let n0 = i32(workgroupId.x) * ${TILE};`;
+  return { shared, prelude, accDecl, multiply, stores };
 }
 
 class TiledMatMulProgram implements WebGPUProgramLike {
@@ -57,16 +72,21 @@ class TiledMatMulProgram implements WebGPUProgramLike {
   constructor(
     m: number,
     n: number,
-    private readonly transposeA: boolean,
-    private readonly transposeB: boolean,
-    private readonly hasBias: boolean,
-    private readonly tile: 64 | 128,
-    private readonly bk: number,
+    protected readonly transposeA: boolean,
+    protected readonly transposeB: boolean,
+    protected readonly hasBias: boolean,
+    protected readonly tile: 64 | 128,
+    protected readonly bk: number,
   ) {
     this.variableNames = hasBias ? ["A", "B", "Bias"] : ["A", "B"];
     this.outputShape = [m, n];
     this.dispatch = [Math.ceil(n / tile), Math.ceil(m / tile), 1];
-    this.shaderKey = `bertImdbMatMul_${transposeA ? "T" : "N"}${transposeB ? "T" : "N"}_${hasBias ? "bias" : "plain"}_${tile}_k${bk}`;
+    this.shaderKey = `bertImdbMatMul_${this.form()}`;
+  }
+
+  /** Transposes, bias, tile and K step: what the shader depends on besides the input shapes. */
+  protected form(): string {
+    return `${this.transposeA ? "T" : "N"}${this.transposeB ? "T" : "N"}_${this.hasBias ? "bias" : "plain"}_${this.tile}_k${this.bk}`;
   }
 
   getUserCode(): string {
@@ -84,11 +104,10 @@ class TiledMatMulProgram implements WebGPUProgramLike {
       : `let nn = e % ${TILE}; let kk = e / ${TILE}; let n = n0 + nn; let k = k0 + kk;
          var v = 0.0; if (n < N && k < K) { v = B[k * N + n]; }`;
     const loads = (TILE * BK) / THREADS; // elements each thread loads per operand and K step
-    const { accDecl, fragments, fmas, stores } = microTile(TILE, "storeRow");
+    const { shared, prelude, accDecl, multiply, stores } = microTile(TILE, BK, "storeRow");
     const bias = this.hasBias ? "v = v + Bias[n + j];" : "";
     return `
-      var<workgroup> As : array<vec4<f32>, ${(TILE * BK) / 4}>;
-      var<workgroup> Bs : array<vec4<f32>, ${(TILE * BK) / 4}>;
+      ${shared}
 
       fn storeRow(m : i32, n : i32, value : vec4<f32>) {
         if (m >= uniforms.M) { return; }
@@ -102,14 +121,7 @@ class TiledMatMulProgram implements WebGPUProgramLike {
       }
 
       fn main(index : i32) {
-        let tid = i32(localId.x);
-        let tx = tid % ${SIDE};
-        let ty = tid / ${SIDE};
-        let M = uniforms.M;
-        let N = uniforms.N;
-        let K = uniforms.K;
-        let m0 = i32(workgroupId.y) * ${TILE};
-        let n0 = i32(workgroupId.x) * ${TILE};
+        ${prelude}
         ${accDecl.join("\n        ")}
         for (var k0 = 0; k0 < K; k0 = k0 + ${BK}) {
           for (var i = 0; i < ${loads}; i = i + 1) {
@@ -124,10 +136,7 @@ class TiledMatMulProgram implements WebGPUProgramLike {
             }
           }
           workgroupBarrier();
-          for (var kk = 0; kk < ${BK}; kk = kk + 1) {
-            ${fragments.join("\n            ")}
-            ${fmas.join("\n            ")}
-          }
+          ${multiply}
           workgroupBarrier();
         }
         ${stores.join("\n        ")}
@@ -144,31 +153,14 @@ class TiledMatMulProgram implements WebGPUProgramLike {
  * Needs K and N divisible by 4, and M when A is stored [K,M]. Chosen with BERT_IMDB_MATMUL_VARIANT=vec4 (for
  * the linear layer's forward x·Wᵀ and its two gradient products) until a GPU measurement makes it the default.
  */
-class Vec4MatMulProgram implements WebGPUProgramLike {
-  variableNames: string[];
+class Vec4MatMulProgram extends TiledMatMulProgram {
   variableComponents: number[];
   outputComponent = 4;
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [THREADS, 1, 1];
-  uniforms = "M : i32, N : i32, K : i32,";
 
-  constructor(
-    m: number,
-    n: number,
-    private readonly transposeA: boolean,
-    private readonly transposeB: boolean,
-    private readonly hasBias: boolean,
-    private readonly tile: 64 | 128,
-    private readonly bk: number,
-  ) {
-    this.variableNames = hasBias ? ["A", "B", "Bias"] : ["A", "B"];
+  constructor(m: number, n: number, transposeA: boolean, transposeB: boolean, hasBias: boolean, tile: 64 | 128, bk: number) {
+    super(m, n, transposeA, transposeB, hasBias, tile, bk);
     this.variableComponents = hasBias ? [4, 4, 4] : [4, 4];
-    this.outputShape = [m, n];
-    this.dispatch = [Math.ceil(n / tile), Math.ceil(m / tile), 1];
-    this.shaderKey = `bertImdbMatMulVec4_${transposeA ? "T" : "N"}${transposeB ? "T" : "N"}_${hasBias ? "bias" : "plain"}_${tile}_k${bk}`;
+    this.shaderKey = `bertImdbMatMulVec4_${this.form()}`;
   }
 
   /**
@@ -214,11 +206,10 @@ class Vec4MatMulProgram implements WebGPUProgramLike {
       fetch.push(a.fetch, b.fetch);
       park.push(a.park, b.park);
     }
-    const { accDecl, fragments, fmas, stores } = microTile(TILE, "store4");
+    const { shared, prelude, accDecl, multiply, stores } = microTile(TILE, BK, "store4");
     const bias = this.hasBias ? " + Bias[n / 4]" : "";
     return `
-      var<workgroup> As : array<vec4<f32>, ${(TILE * BK) / 4}>;
-      var<workgroup> Bs : array<vec4<f32>, ${(TILE * BK) / 4}>;
+      ${shared}
 
       fn store4(m : i32, n : i32, value : vec4<f32>) {
         if (m < uniforms.M && n < uniforms.N) {
@@ -227,15 +218,8 @@ class Vec4MatMulProgram implements WebGPUProgramLike {
       }
 
       fn main(index : i32) {
-        let tid = i32(localId.x);
-        let tx = tid % ${SIDE};
-        let ty = tid / ${SIDE};
-        let M = uniforms.M;
-        let N = uniforms.N;
-        let K = uniforms.K;
+        ${prelude}
         let K4 = K / 4;
-        let m0 = i32(workgroupId.y) * ${TILE};
-        let n0 = i32(workgroupId.x) * ${TILE};
         ${accDecl.join("\n        ")}
         ${decl.join("\n        ")}
         var k4 = 0;
@@ -245,10 +229,7 @@ class Vec4MatMulProgram implements WebGPUProgramLike {
           workgroupBarrier();
           k4 = k0 + ${KQ};
           ${fetch.join("\n          ")}
-          for (var kk = 0; kk < ${BK}; kk = kk + 1) {
-            ${fragments.join("\n            ")}
-            ${fmas.join("\n            ")}
-          }
+          ${multiply}
           workgroupBarrier();
         }
         ${stores.join("\n        ")}
