@@ -486,11 +486,13 @@ export function checkMatMulKernel(): CheckResult {
     [132, 2052, 196, true, false, false], // dyᵀ·x (its weight gradient), long K
     [68, 36, 132, true, true, true],
   ];
-  // Each case through the default kernel, the vec4 variant (where the shape allows it) and a K step of 16.
+  // Each case through the default kernel, the vec4 variant (where the shape allows it) and K steps of 16 and 32.
   const variants: Array<[string, Record<string, string>]> = [
     ["", {}],
     ["vec4 ", { [MATMUL_VARIANT_ENV]: "vec4" }],
     ["vec4 k16 ", { [MATMUL_VARIANT_ENV]: "vec4", BERT_IMDB_MATMUL_BK: "16" }],
+    ["vec4 k32 ", { [MATMUL_VARIANT_ENV]: "vec4", BERT_IMDB_MATMUL_BK: "32" }],
+    ["k32 ", { BERT_IMDB_MATMUL_BK: "32" }],
   ];
   for (const [variant, env] of variants) {
     const saved = Object.keys(env).map((k) => [k, process.env[k]] as const);

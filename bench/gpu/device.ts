@@ -567,6 +567,8 @@ async function partMatmul(deadline: number, record: Record<string, unknown>): Pr
     { name: "vec4 auto k16", bk: "16", vec4: true },
     { name: "vec4 64 k16", tile: "64", bk: "16", vec4: true },
     { name: "vec4 128 k16", tile: "128", bk: "16", vec4: true },
+    { name: "vec4 auto k32", bk: "32", vec4: true },
+    { name: "vec4 128 k32", tile: "128", bk: "32", vec4: true },
   ];
   const rows: Record<string, unknown>[] = [];
   record.products = rows;

@@ -13,7 +13,7 @@ import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUK
 
 export const MATMUL_KERNEL = "BertImdbMatMul";
 
-/** K step per workgroup-memory stage (default; BERT_IMDB_MATMUL_BK=16 for measurements). */
+/** K step per workgroup-memory stage (default; BERT_IMDB_MATMUL_BK=16 or 32 for measurements). */
 const DEFAULT_BK = 8;
 const THREADS = 256;
 /** Threads per tile side (16 × 16 = THREADS); each thread computes (tile/16)² values. */
@@ -262,7 +262,8 @@ function matMulKernel(args: Args): TensorInfoLike {
   // (bert-base: 2,048 tokens × 768 outputs makes 96 such tiles on an H100's 132 SMs); else 64×64.
   const forced = Number(process.env.BERT_IMDB_MATMUL_TILE);
   const tile = forced === 64 || forced === 128 ? forced : Math.ceil(m / 128) * Math.ceil(n / 128) >= 256 ? 128 : 64;
-  const bk = Number(process.env.BERT_IMDB_MATMUL_BK) === 16 ? 16 : DEFAULT_BK;
+  const askedBk = Number(process.env.BERT_IMDB_MATMUL_BK);
+  const bk = askedBk === 16 || askedBk === 32 ? askedBk : DEFAULT_BK;
   const vec4 = process.env[MATMUL_VARIANT_ENV] === "vec4" && vec4Fits(m, k, n, transposeA);
   const program = vec4 ? new Vec4MatMulProgram(m, n, transposeA, transposeB, !!bias, tile, bk) : new TiledMatMulProgram(m, n, transposeA, transposeB, !!bias, tile, bk);
   const inputs = bias ? [a, b, bias] : [a, b];
