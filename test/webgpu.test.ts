@@ -20,7 +20,7 @@ import { syntheticDataset, TINY_CONFIG } from "./trainHelpers";
 import { Trainer } from "../src/train/trainer";
 import { computeMetrics } from "../src/metrics";
 import { requireShared } from "./shared";
-import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkAttentionKernel, checkGeluKernel, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
+import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkAttentionKernel, checkGeluKernel, checkLinearGelu, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
 
 let skipReason: string | null = null;
 
@@ -276,6 +276,7 @@ const KERNEL_CHECKS: Array<[string, () => CheckResult]> = [
   ["fused LayerNorm on webgpu matches the composed one (forward and every gradient)", checkLayerNormKernel],
   ["fused GELU on webgpu matches the composed one (forward and gradient)", checkGeluKernel],
   ["tiled matMul on webgpu matches tfjs's matMul (all transpose forms, odd sizes, bias)", checkMatMulKernel],
+  ["linear + GELU in one dispatch on webgpu matches linear then GELU, and is not used under a gradient tape", checkLinearGelu],
   ["fused attention on webgpu matches the composed one (forward, gradient; masked, odd lengths)", checkAttentionKernel],
   ["dropout masks built on webgpu are bit-identical to the JavaScript ones", checkDropoutKernel],
 ];

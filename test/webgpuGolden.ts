@@ -7,10 +7,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../src/backend/tf";
-import { adamwStepOnDevice, ATTENTION_KERNEL, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, matMulTiled, MATMUL_VARIANT_ENV } from "../src/backend/webgpu";
+import { adamwStepOnDevice, ATTENTION_KERNEL, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, MATMUL_VARIANT_ENV } from "../src/backend/webgpu";
 import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { DROPOUT_MASK_KERNEL, dropoutMaskValues } from "../src/model/dropout";
-import { attention, dropoutMask, gelu, layerNorm } from "../src/model/ops";
+import { attention, dropoutMask, gelu, layerNorm, linear } from "../src/model/ops";
 import { FLOAT32_MIN } from "../src/model/bert";
 import { LoadedTensor, readSafetensors } from "../src/safetensors";
 import { AdamW } from "../src/train/adamw";
@@ -444,6 +444,53 @@ export function checkGeluKernel(): CheckResult {
   }
   const tol = 1e-6;
   return { name: "fused GELU vs composed (forward, gradient)", pass: worst <= tol, detail: `max|diff|/max|composed|: ${rows.join("; ")} (tolerance ${tol})`, figures: { worst } };
+}
+
+/**
+ * GELU(x·Wᵀ + b) in one dispatch (linearActivation outside a gradient) against the linear layer followed by
+ * the GELU kernel, through the default matMul and the vec4 variant; under a gradient tape it must not be used.
+ */
+export function checkLinearGelu(): CheckResult {
+  let worst = 0;
+  const rows: string[] = [];
+  for (const [variant, env] of [["", undefined], ["vec4 ", "vec4"]] as const) {
+    const saved = process.env[MATMUL_VARIANT_ENV];
+    if (env) process.env[MATMUL_VARIANT_ENV] = env;
+    else delete process.env[MATMUL_VARIANT_ENV];
+    try {
+      for (const [m, k, n] of [[130, 68, 200], [256, 32, 3072], [2048, 64, 516]]) {
+        const [fusedOut, plainOut] = tf.tidy(() => {
+          const x = tf.tensor2d(randomArray(m * k, 51 + m, 1), [m, k]);
+          const w = tf.tensor2d(randomArray(n * k, 52 + n, 0.5), [n, k]);
+          const b = tf.tensor1d(randomArray(n, 53 + n, 1));
+          const fused = linearGeluInference(x, w, b);
+          if (!fused) throw new Error(`the fused linear + GELU did not run for [${m}, ${k}]·[${n}, ${k}]ᵀ`);
+          return [fused.dataSync() as Float32Array, gelu(linear(x, w, b)).dataSync() as Float32Array];
+        });
+        const d = maxAbsDiff(fusedOut, plainOut) / Math.max(maxAbs(plainOut), 1e-30);
+        worst = Math.max(worst, d);
+        rows.push(`${variant}[${m}, ${k}]·[${n}, ${k}]ᵀ: ${exp(d)}`);
+      }
+    } finally {
+      if (saved === undefined) delete process.env[MATMUL_VARIANT_ENV];
+      else process.env[MATMUL_VARIANT_ENV] = saved;
+    }
+  }
+  let underTape: boolean | null = null;
+  tf.tidy(() => {
+    tf.grad((xi: tf.Tensor) => {
+      const r = linearGeluInference(xi, tf.ones([64, 64]), tf.zeros([64]));
+      underTape = r !== null;
+      return tf.sum(r ?? xi) as tf.Scalar;
+    })(tf.ones([64, 64]));
+  });
+  const tol = 1e-6;
+  return {
+    name: "linear + GELU in one dispatch vs linear then GELU",
+    pass: worst <= tol && underTape === false,
+    detail: `max|diff|/max|composed|: ${rows.join("; ")} (tolerance ${tol}); under a gradient tape: ${underTape ? "used (wrong)" : "not used"}`,
+    figures: { worst },
+  };
 }
 
 /** Dropout masks built by the GPU kernel are bit-identical to the JavaScript ones (src/model/dropout.ts). */

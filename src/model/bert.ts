@@ -11,7 +11,7 @@ import { Rng } from "../random";
 import { writeSafetensors, TensorToWrite } from "../safetensors/write";
 import { formatLoadReport, LoadReport, loadCheckpoint } from "./checkpoint";
 import { BertConfig, BertConfigJson, LabelOptions } from "./config";
-import { activation, addLayerNorm, attention, dropoutMask, layerNorm, linear, siteSeed } from "./ops";
+import { addLayerNorm, attention, dropoutMask, layerNorm, linear, linearActivation, siteSeed } from "./ops";
 import { bertParamSpecs, initParam, LAYER_PARTS, layerPrefix, ParamSpec, sizeOf } from "./params";
 import { HubFileOptions, resolveModelFile } from "./resolve";
 import { summarizeParams, SummaryRow } from "./summary";
@@ -242,7 +242,7 @@ export class BertForSequenceClassification {
         const attnOut = dropout(linear(ctx, w(LAYER_PARTS.attnOut, "weight"), w(LAYER_PARTS.attnOut, "bias")), cfg.hiddenDropoutProb);
         const h1 = addLayerNorm(attnOut, h, w(LAYER_PARTS.attnNorm, "weight"), w(LAYER_PARTS.attnNorm, "bias"), eps);
         // Feed-forward.
-        const inter = activation(cfg.hiddenAct, linear(h1, w(LAYER_PARTS.intermediate, "weight"), w(LAYER_PARTS.intermediate, "bias")));
+        const inter = linearActivation(cfg.hiddenAct, h1, w(LAYER_PARTS.intermediate, "weight"), w(LAYER_PARTS.intermediate, "bias"));
         const ffOut = dropout(linear(inter, w(LAYER_PARTS.out, "weight"), w(LAYER_PARTS.out, "bias")), cfg.hiddenDropoutProb);
         h = addLayerNorm(ffOut, h1, w(LAYER_PARTS.outNorm, "weight"), w(LAYER_PARTS.outNorm, "bias"), eps);
         if (opts.outputHiddenStates) hidden.push(tf.reshape(h, [B, S, H]));

@@ -3,7 +3,7 @@
 // All activations are rank 2 ([tokens, features]); weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backend/tf";
 import { matMulFast } from "../backend/matmul";
-import { attentionFused, geluFused, hasFusedAttention, hasFusedGelu, hasFusedLayerNorm, layerNormFused, layerNormResidualFused, matMulTiled, matMulVec4 } from "../backend/webgpu/index";
+import { attentionFused, geluFused, hasFusedAttention, hasFusedGelu, hasFusedLayerNorm, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, matMulVec4 } from "../backend/webgpu/index";
 export { dropoutMask } from "./dropout";
 
 type T = tf.Tensor;
@@ -107,6 +107,15 @@ export function geluTanh(x: T): T {
     const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
     return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
   });
+}
+
+/**
+ * activation(name, linear(x, w, b)): BERT's intermediate layer. With exact GELU and no gradient being recorded
+ * (evaluation, the pipeline) the webgpu backend does it in one dispatch, GELU applied as the product is stored.
+ */
+export function linearActivation(name: string, x: T, w: T, b: T): T {
+  const fused = name === "gelu" ? linearGeluInference(x, w, b) : null;
+  return fused ?? activation(name, linear(x, w, b));
 }
 
 /** The activation named by config.hidden_act. */

@@ -14,7 +14,7 @@ const WORKGROUP = FLAT_WORKGROUP;
 const MAX_GROUPS = 65535;
 
 /** WGSL: Φ(x) and φ(x) for a vec4 or scalar T (erf: A&S 7.1.26, tfjs's ERF_* constants). */
-function wgslHelpers(t: string): string {
+export function geluWgsl(t: string): string {
   return `
   fn erfApprox(a : ${t}) -> ${t} {
     let p = 0.3275911;
@@ -47,7 +47,7 @@ class GeluProgram extends FlatProgram {
     const t = this.component === 4 ? "vec4<f32>" : "f32";
     const body = this.grad ? "DY[index] * (normalCdf(x) + x * normalPdf(x))" : "x * normalCdf(x)";
     return `
-      ${wgslHelpers(t)}
+      ${geluWgsl(t)}
       fn main(index : i32) {
         if (index < uniforms.size) {
           let x = X[index];

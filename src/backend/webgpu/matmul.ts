@@ -6,9 +6,12 @@
 // contiguous vec4s) or, when there would be too few such tiles to fill the GPU, a 64×64 tile (4×4 per
 // thread), stepping through K 8 at a time via workgroup memory.
 // Operands may be transposed (A [M,K] or stored [K,M]; B [K,N] or stored [N,K]); an optional bias [N] is added
-// to every row. Registered for "webgpu" as BertImdbMatMul; `matMulTiled` calls it (no gradient of its own:
-// src/model/ops.ts uses it inside the linear layer's custom gradient).
+// to every row, and optionally exact GELU applied to every output as it is stored (inference only). A vec4
+// variant (Vec4MatMulProgram) is chosen with BERT_IMDB_MATMUL_VARIANT=vec4. Registered for "webgpu" as
+// BertImdbMatMul; `matMulTiled` calls it (no gradient of its own: src/model/ops.ts uses it inside the linear
+// layer's custom gradient, and `linearGeluInference` outside any gradient tape).
 import { tf } from "../tf";
+import { geluWgsl } from "./gelu";
 import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
 
 export const MATMUL_KERNEL = "BertImdbMatMul";
@@ -60,6 +63,16 @@ function microTile(TILE: number, BK: number, store: string): { shared: string; p
   return { shared, prelude, accDecl, multiply, stores };
 }
 
+/** How a product is computed: operand layouts, bias, fused activation, tile side and K step. */
+interface ProductForm {
+  transposeA: boolean;
+  transposeB: boolean;
+  hasBias: boolean;
+  gelu: boolean;
+  tile: 64 | 128;
+  bk: number;
+}
+
 class TiledMatMulProgram implements WebGPUProgramLike {
   variableNames: string[];
   outputShape: number[];
@@ -69,24 +82,30 @@ class TiledMatMulProgram implements WebGPUProgramLike {
   workgroupSize: [number, number, number] = [THREADS, 1, 1];
   uniforms = "M : i32, N : i32, K : i32,";
 
-  constructor(
-    m: number,
-    n: number,
-    protected readonly transposeA: boolean,
-    protected readonly transposeB: boolean,
-    protected readonly hasBias: boolean,
-    protected readonly tile: 64 | 128,
-    protected readonly bk: number,
-  ) {
-    this.variableNames = hasBias ? ["A", "B", "Bias"] : ["A", "B"];
+  protected readonly transposeA: boolean;
+  protected readonly transposeB: boolean;
+  protected readonly hasBias: boolean;
+  protected readonly tile: 64 | 128;
+  protected readonly bk: number;
+  /** Exact GELU applied to each output (after the bias): the intermediate layer's activation, fused. */
+  protected readonly gelu: boolean;
+
+  constructor(m: number, n: number, o: ProductForm) {
+    this.transposeA = o.transposeA;
+    this.transposeB = o.transposeB;
+    this.hasBias = o.hasBias;
+    this.tile = o.tile;
+    this.bk = o.bk;
+    this.gelu = o.gelu;
+    this.variableNames = o.hasBias ? ["A", "B", "Bias"] : ["A", "B"];
     this.outputShape = [m, n];
-    this.dispatch = [Math.ceil(n / tile), Math.ceil(m / tile), 1];
+    this.dispatch = [Math.ceil(n / o.tile), Math.ceil(m / o.tile), 1];
     this.shaderKey = `bertImdbMatMul_${this.form()}`;
   }
 
-  /** Transposes, bias, tile and K step: what the shader depends on besides the input shapes. */
+  /** Transposes, bias, activation, tile and K step: what the shader depends on besides the input shapes. */
   protected form(): string {
-    return `${this.transposeA ? "T" : "N"}${this.transposeB ? "T" : "N"}_${this.hasBias ? "bias" : "plain"}_${this.tile}_k${this.bk}`;
+    return `${this.transposeA ? "T" : "N"}${this.transposeB ? "T" : "N"}_${this.hasBias ? "bias" : "plain"}${this.gelu ? "_gelu" : ""}_${this.tile}_k${this.bk}`;
   }
 
   getUserCode(): string {
@@ -105,9 +124,10 @@ class TiledMatMulProgram implements WebGPUProgramLike {
          var v = 0.0; if (n < N && k < K) { v = B[k * N + n]; }`;
     const loads = (TILE * BK) / THREADS; // elements each thread loads per operand and K step
     const { shared, prelude, accDecl, multiply, stores } = microTile(TILE, BK, "storeRow");
-    const bias = this.hasBias ? "v = v + Bias[n + j];" : "";
+    const bias = (this.hasBias ? "v = v + Bias[n + j];" : "") + (this.gelu ? " v = v * normalCdf(v);" : "");
     return `
       ${shared}
+      ${this.gelu ? geluWgsl("f32") : ""}
 
       fn storeRow(m : i32, n : i32, value : vec4<f32>) {
         if (m >= uniforms.M) { return; }
@@ -157,9 +177,9 @@ class Vec4MatMulProgram extends TiledMatMulProgram {
   variableComponents: number[];
   outputComponent = 4;
 
-  constructor(m: number, n: number, transposeA: boolean, transposeB: boolean, hasBias: boolean, tile: 64 | 128, bk: number) {
-    super(m, n, transposeA, transposeB, hasBias, tile, bk);
-    this.variableComponents = hasBias ? [4, 4, 4] : [4, 4];
+  constructor(m: number, n: number, o: ProductForm) {
+    super(m, n, o);
+    this.variableComponents = o.hasBias ? [4, 4, 4] : [4, 4];
     this.shaderKey = `bertImdbMatMulVec4_${this.form()}`;
   }
 
@@ -208,12 +228,15 @@ class Vec4MatMulProgram extends TiledMatMulProgram {
     }
     const { shared, prelude, accDecl, multiply, stores } = microTile(TILE, BK, "store4");
     const bias = this.hasBias ? " + Bias[n / 4]" : "";
+    const out = this.gelu ? "v * normalCdf(v)" : "v";
     return `
       ${shared}
+      ${this.gelu ? geluWgsl("vec4<f32>") : ""}
 
       fn store4(m : i32, n : i32, value : vec4<f32>) {
         if (m < uniforms.M && n < uniforms.N) {
-          result[(m * uniforms.N + n) / 4] = value${bias};
+          let v = value${bias};
+          result[(m * uniforms.N + n) / 4] = ${out};
         }
       }
 
@@ -265,7 +288,8 @@ function matMulKernel(args: Args): TensorInfoLike {
   const askedBk = Number(process.env.BERT_IMDB_MATMUL_BK);
   const bk = askedBk === 16 || askedBk === 32 ? askedBk : DEFAULT_BK;
   const vec4 = process.env[MATMUL_VARIANT_ENV] === "vec4" && vec4Fits(m, k, n, transposeA);
-  const program = vec4 ? new Vec4MatMulProgram(m, n, transposeA, transposeB, !!bias, tile, bk) : new TiledMatMulProgram(m, n, transposeA, transposeB, !!bias, tile, bk);
+  const form: ProductForm = { transposeA, transposeB, hasBias: !!bias, gelu: args.attrs?.activation === "gelu", tile, bk };
+  const program = vec4 ? new Vec4MatMulProgram(m, n, form) : new TiledMatMulProgram(m, n, form);
   const inputs = bias ? [a, b, bias] : [a, b];
   return backend.runWebGPUProgram(program, inputs, "float32", [
     { type: "int32", data: [m] },
@@ -284,16 +308,27 @@ const MIN_SIDE = 64;
 
 /**
  * op(a)·op(b) (+ bias) through the tiled kernel when the active backend has it and the product is large
- * enough; null otherwise (the caller uses tfjs's matMul). Rank-2 float32 only; no gradient.
+ * enough; null otherwise (the caller uses tfjs's matMul). Rank-2 float32 only; no gradient. `activation`
+ * "gelu" applies exact GELU to every output in the same pass (for inference: nothing is kept for a gradient).
  */
-export function matMulTiled(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false, bias?: tf.Tensor): tf.Tensor | null {
+export function matMulTiled(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false, bias?: tf.Tensor, activation?: "gelu"): tf.Tensor | null {
   if (a.rank !== 2 || b.rank !== 2 || a.dtype !== "float32" || b.dtype !== "float32") return null;
   if (!tf.getKernel(MATMUL_KERNEL, tf.getBackend())) return null;
   const m = (transposeA ? a.shape[1] : a.shape[0]) as number;
   const n = (transposeB ? b.shape[0] : b.shape[1]) as number;
   if (m < MIN_SIDE || n < MIN_SIDE) return null;
   const inputs: Record<string, tf.Tensor> = bias ? { a, b, bias } : { a, b };
-  return tf.engine().runKernel(MATMUL_KERNEL, inputs, { transposeA, transposeB }) as tf.Tensor;
+  return tf.engine().runKernel(MATMUL_KERNEL, inputs, { transposeA, transposeB, activation: activation ?? "" }) as tf.Tensor;
+}
+
+/**
+ * GELU(x·Wᵀ + b) in one dispatch when no gradient is being recorded (evaluation, the pipeline) and the tiled
+ * kernel takes the product; null otherwise (the caller composes linear and GELU, which training needs anyway:
+ * GELU's gradient wants the pre-activation values this does not keep).
+ */
+export function linearGeluInference(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
+  const recording = (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+  return recording ? null : matMulTiled(x, w, false, true, b, "gelu");
 }
 
 /**
