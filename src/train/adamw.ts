@@ -6,6 +6,7 @@
 import { tf } from "../backend/tf";
 import { adamwStepInPlaceMany, hasDeviceAdamW, ownsBuffer, type AdamWManyItem, type DeviceClip } from "../backend/webgpu/index";
 import { adamwStepComposed, adamwStepFused, AdamWStepAttrs, hasFusedAdamW, registerAdamWKernels } from "./adamwKernels";
+import { clipCoefficient } from "./gradClip";
 import { ParamGroup, weightDecayParamGroups } from "./paramGroups";
 
 export interface AdamWOptions {
@@ -157,8 +158,7 @@ export class AdamW {
     if (opts.clip && !onDevice) {
       const norm = opts.clip.norm.dataSync()[0];
       if (!Number.isFinite(norm)) return;
-      const coef = opts.clip.maxNorm > 0 ? opts.clip.maxNorm / (norm + 1e-6) : 1;
-      if (coef < 1) gradScale *= coef;
+      gradScale *= clipCoefficient(norm, opts.clip.maxNorm);
     }
     const base: Omit<AdamWStepAttrs, "weightDecay"> = {
       lr: opts.lr ?? this.lr,

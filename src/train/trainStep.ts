@@ -172,14 +172,7 @@ export class TrainStepper {
    */
   static readResults(steps: readonly PendingStep[]): StepResult[] {
     try {
-      const unread = steps.filter((p) => !p.figures);
-      if (unread.length) {
-        const packed = tf.tidy(() => tf.concat(unread.flatMap((p) => p.tensorsToRead())));
-        const values = packed.dataSync();
-        packed.dispose();
-        let at = 0;
-        for (const p of unread) at = p.take(values, at);
-      }
+      fetchFigures(steps);
       const now = performance.now();
       return steps.map((p) => {
         const f = p.figures!;
@@ -202,6 +195,17 @@ export class TrainStepper {
   static discard(steps: readonly PendingStep[]): void {
     for (const p of steps) p.dispose();
   }
+}
+
+/** Fills in the figures of the steps not read yet, all with one read from the device. */
+function fetchFigures(steps: readonly PendingStep[]): void {
+  const unread = steps.filter((p) => !p.figures);
+  if (!unread.length) return;
+  const packed = tf.tidy(() => tf.concat(unread.flatMap((p) => p.tensorsToRead())));
+  const values = packed.dataSync();
+  packed.dispose();
+  let at = 0;
+  for (const p of unread) at = p.take(values, at);
 }
 
 function divergedError(f: { gradNorm: number; loss: number }, update: string): Error {
@@ -246,12 +250,7 @@ export class PendingStep {
 
   /** Reads this step's figures now (one read). */
   read(): { gradNorm: number; loss: number } {
-    if (!this.figures) {
-      const packed = tf.tidy(() => tf.concat(this.tensorsToRead()));
-      const values = packed.dataSync();
-      packed.dispose();
-      this.take(values, 0);
-    }
+    fetchFigures([this]);
     return this.figures!;
   }
 
