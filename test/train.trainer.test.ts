@@ -16,17 +16,12 @@ import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
 import { figureReadInterval, TrainStepper, TRAIN_READ_EVERY_ENV } from "../src/train/trainStep";
 import { computeLoss } from "../src/model";
 import { TrainerState } from "../src/train/trainerState";
-import { syntheticDataset, TINY_CONFIG } from "./trainHelpers";
+import { silence, syntheticDataset, TINY_CONFIG } from "./trainHelpers";
 import { maxAbs, maxAbsDiff } from "./compare";
 
 const quiet = { disableTqdm: true };
 function tmp(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `bert-imdb-trainer-${name}-`));
-}
-function silence<T>(fn: () => Promise<T>): Promise<T> {
-  const log = console.log;
-  console.log = () => undefined;
-  return fn().finally(() => (console.log = log));
 }
 
 test("train() logs, evaluates and checkpoints like HF's Trainer", async () => {

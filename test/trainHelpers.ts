@@ -39,3 +39,10 @@ export const TINY_CONFIG = {
   hidden_dropout_prob: 0.1,
   attention_probs_dropout_prob: 0.1,
 };
+
+/** Runs `fn` with console.log muted (the Trainer prints its banner and load reports). */
+export function silence<T>(fn: () => Promise<T>): Promise<T> {
+  const log = console.log;
+  console.log = () => undefined;
+  return fn().finally(() => (console.log = log));
+}

@@ -11,12 +11,12 @@ import { initBackend } from "../src/backend/initBackend";
 import { tf } from "../src/backend/tf";
 import { probeWebGPU, webgpuDeviceInfo, webgpuStats } from "../src/backend/webgpu";
 import { AdamW } from "../src/train/adamw";
-import { clipCoefficient, globalGradNorm } from "../src/train/gradClip";
+import { clipCoefficient, globalGradNorm, globalGradNormTensor } from "../src/train/gradClip";
 import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
 import { TrainStepper } from "../src/train/trainStep";
 import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { maxAbsDiff } from "./compare";
-import { syntheticDataset, TINY_CONFIG } from "./trainHelpers";
+import { silence, syntheticDataset, TINY_CONFIG } from "./trainHelpers";
 import { Trainer } from "../src/train/trainer";
 import { computeMetrics } from "../src/metrics";
 import { requireShared } from "./shared";
@@ -166,7 +166,7 @@ test("clipping inside the webgpu AdamW: the host's update without reading the no
       const g = new Map(gradData.map((d, k) => [`p${k}`, tf.tensor(d, shapes[k])]));
       const gs = [...g.values()];
       if (clipOnDevice) {
-        const norm = normOverride === undefined ? tf.tidy(() => tf.reshape(tf.sqrt(tf.addN(gs.map((x) => tf.sum(tf.square(x))))), [1])) : tf.tensor1d([normOverride]);
+        const norm = normOverride === undefined ? globalGradNormTensor(gs) : tf.tensor1d([normOverride]);
         opt.step(g, { lr: 1e-2, clip: { norm, maxNorm: 1 } });
         norm.dispose();
       } else opt.step(g, { lr: 1e-2, gradScale: clipCoefficient(globalGradNorm(gs), 1) });
@@ -243,13 +243,7 @@ test("Trainer on webgpu (figures read every 8 steps): the same log history as on
       evalDataset: syntheticDataset(8, 16, 7),
       computeMetrics,
     });
-    const log = console.log;
-    console.log = () => undefined;
-    try {
-      await trainer.train();
-    } finally {
-      console.log = log;
-    }
+    await silence(() => trainer.train());
     model.dispose();
     return trainer.state.logHistory.filter((e) => "loss" in e || "eval_loss" in e);
   };

@@ -182,17 +182,18 @@ export function adamwStepInPlaceMany(items: readonly AdamWManyItem[], a: Omit<Ad
     const chunk = live.slice(start, start + perDispatch);
     const components = chunk.map((it) => (it.param.size % 4 === 0 ? 4 : 1));
     const counts = chunk.map((it, i) => it.param.size / components[i]);
-    const tensors = chunk.flatMap((it) => [it.param, it.moments, it.grad]);
+    // Binding order: the norm, then (parameter, moments, gradient) per item.
+    const bound = [clip.norm, ...chunk.flatMap((it) => [it.param, it.moments, it.grad])];
     // Uploads may record copies (and end the current pass): all of them before this dispatch is encoded.
-    for (const t of [clip.norm, ...tensors]) backend.uploadToGPU(t.dataId);
+    for (const t of bound) backend.uploadToGPU(t.dataId);
     const uniformValues: Array<{ type: string; data: number[] }> = common.map((x) => ({ type: "float32", data: [x] }));
     chunk.forEach((it, i) => uniformValues.push({ type: "uint32", data: [counts[i]] }, { type: "float32", data: [1 - a.lr * it.weightDecay] }));
     while (uniformValues.length % 4 !== 0) uniformValues.push({ type: "float32", data: [0] });
     const pipeline = pipelineFor(backend.device, components);
     const entries = [{ binding: 0, resource: backend.makeUniforms(uniformValues) }];
-    [clip.norm, ...tensors].forEach((t, j) => entries.push({ binding: 1 + j, resource: backend.tensorToBinding({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }) }));
+    bound.forEach((t, j) => entries.push({ binding: 1 + j, resource: backend.tensorToBinding({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }) }));
     const bindGroup = backend.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    for (const t of [clip.norm, ...tensors]) backend.commandQueueOwnedIds.add(t.dataId);
+    for (const t of bound) backend.commandQueueOwnedIds.add(t.dataId);
 
     backend.ensureCommandEncoderReady();
     if (!backend.computePassEncoder) backend.computePassEncoder = backend.commandEncoder!.beginComputePass({});
