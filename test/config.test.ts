@@ -3,23 +3,8 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { getRunConfig, PRESETS, TUTORIAL_SENTENCES } from "../src/config";
+import { withEnv } from "./env";
 
-function withEnv<T>(env: Record<string, string | undefined>, fn: () => T): T {
-  const saved: Record<string, string | undefined> = {};
-  for (const k of Object.keys(env)) {
-    saved[k] = process.env[k];
-    if (env[k] === undefined) delete process.env[k];
-    else process.env[k] = env[k];
-  }
-  try {
-    return fn();
-  } finally {
-    for (const k of Object.keys(saved)) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  }
-}
 
 test("paper preset carries the tutorial's hyper-parameters", () => {
   const p = PRESETS.paper;

@@ -17,6 +17,7 @@ import { figureReadInterval, TrainStepper, TRAIN_READ_EVERY_ENV } from "../src/t
 import { computeLoss } from "../src/model";
 import { TrainerState } from "../src/train/trainerState";
 import { silence, syntheticDataset, TINY_CONFIG } from "./trainHelpers";
+import { withEnv } from "./env";
 import { maxAbs, maxAbsDiff } from "./compare";
 
 const quiet = { disableTqdm: true };
@@ -225,11 +226,8 @@ test("a step whose gradient norm is not finite stops training with the model lef
 
 test("reading the loss every few steps (as on webgpu) logs and trains exactly as reading it every step", async () => {
   await tf.setBackend("cpu");
-  const run = async (readEvery: string | undefined) => {
-    const saved = process.env[TRAIN_READ_EVERY_ENV];
-    if (readEvery === undefined) delete process.env[TRAIN_READ_EVERY_ENV];
-    else process.env[TRAIN_READ_EVERY_ENV] = readEvery;
-    try {
+  const run = (readEvery: string | undefined) =>
+    withEnv({ [TRAIN_READ_EVERY_ENV]: readEvery }, async () => {
       const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 2, numLabels: 2 });
       // 6 steps an epoch, logging every 4: logging, epoch ends and reads every 3 steps fall on different steps.
       const trainer = new Trainer({
@@ -244,22 +242,11 @@ test("reading the loss every few steps (as on webgpu) logs and trains exactly as
       const params = model.namedParameters().map(([, v]) => Float32Array.from(v.dataSync()));
       model.dispose();
       return { logs, params, trainingLoss: res.trainingLoss };
-    } finally {
-      if (saved === undefined) delete process.env[TRAIN_READ_EVERY_ENV];
-      else process.env[TRAIN_READ_EVERY_ENV] = saved;
-    }
-  };
+    });
   const every = await run(undefined);
   const batched = await run("3");
   assert.deepEqual(batched.logs, every.logs);
   assert.equal(batched.trainingLoss, every.trainingLoss);
   batched.params.forEach((p, i) => assert.deepEqual(p, every.params[i]));
-  assert.throws(() => {
-    process.env[TRAIN_READ_EVERY_ENV] = "0";
-    try {
-      figureReadInterval();
-    } finally {
-      delete process.env[TRAIN_READ_EVERY_ENV];
-    }
-  }, /BERT_IMDB_TRAIN_READ_EVERY="0" must be a positive integer/);
+  assert.throws(() => withEnv({ [TRAIN_READ_EVERY_ENV]: "0" }, figureReadInterval), /BERT_IMDB_TRAIN_READ_EVERY="0" must be a positive integer/);
 });

@@ -19,6 +19,7 @@ import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
 import { weightDecayParamGroups } from "../src/train/paramGroups";
 import { TrainStepper } from "../src/train/trainStep";
 import { goldenToTensor, GoldenTrain, maxAbs, maxAbsDiff, relMaxDiffs } from "./compare";
+import { withEnv } from "./env";
 
 /** Tolerance of GPU results against the golden (max abs diff, or relative to a tensor's max |value|). */
 export const GPU_TOL = 1e-4;
@@ -454,10 +455,7 @@ export function checkLinearGelu(): CheckResult {
   let worst = 0;
   const rows: string[] = [];
   for (const [variant, env] of [["", undefined], ["vec4 ", "vec4"]] as const) {
-    const saved = process.env[MATMUL_VARIANT_ENV];
-    if (env) process.env[MATMUL_VARIANT_ENV] = env;
-    else delete process.env[MATMUL_VARIANT_ENV];
-    try {
+    withEnv({ [MATMUL_VARIANT_ENV]: env }, () => {
       for (const [m, k, n] of [[130, 68, 200], [256, 32, 3072], [2048, 64, 516]]) {
         const [fusedOut, plainOut] = tf.tidy(() => {
           const x = tf.tensor2d(randomArray(m * k, 51 + m, 1), [m, k]);
@@ -471,10 +469,7 @@ export function checkLinearGelu(): CheckResult {
         worst = Math.max(worst, d);
         rows.push(`${variant}[${m}, ${k}]·[${n}, ${k}]ᵀ: ${exp(d)}`);
       }
-    } finally {
-      if (saved === undefined) delete process.env[MATMUL_VARIANT_ENV];
-      else process.env[MATMUL_VARIANT_ENV] = saved;
-    }
+    });
   }
   let underTape: boolean | null = null;
   tf.tidy(() => {
@@ -542,9 +537,7 @@ export function checkMatMulKernel(): CheckResult {
     ["k32 ", { BERT_IMDB_MATMUL_BK: "32" }],
   ];
   for (const [variant, env] of variants) {
-    const saved = Object.keys(env).map((k) => [k, process.env[k]] as const);
-    Object.assign(process.env, env);
-    try {
+    withEnv(env, () => {
       for (const [m, k, n, tA, tB, withBias] of cases) {
         const [ours, ref] = tf.tidy(() => {
           const a = tf.tensor2d(randomArray(m * k, 31 + m, 1), tA ? [k, m] : [m, k]);
@@ -560,12 +553,7 @@ export function checkMatMulKernel(): CheckResult {
         worst = Math.max(worst, d);
         rows.push(`${variant}[${m}, ${k}]${tA ? "ᵀ" : ""}·[${k}, ${n}]${tB ? "ᵀ" : ""}${withBias ? "+b" : ""}: ${exp(d)}`);
       }
-    } finally {
-      for (const [k, v] of saved) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
+    });
   }
   const tol = 1e-6;
   return { name: "tiled matMul vs tfjs matMul", pass: worst <= tol, detail: `max|diff|/max|tfjs|: ${rows.join("; ")} (tolerance ${tol})`, figures: { worst } };
