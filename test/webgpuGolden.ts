@@ -19,7 +19,7 @@ import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
 import { weightDecayParamGroups } from "../src/train/paramGroups";
 import { TrainStepper } from "../src/train/trainStep";
 import { goldenToTensor, GoldenTrain, maxAbs, maxAbsDiff, relMaxDiffs } from "./compare";
-import { withEnv } from "./env";
+import { thenRestore, withEnv } from "./env";
 
 /** Tolerance of GPU results against the golden (max abs diff, or relative to a tensor's max |value|). */
 export const GPU_TOL = 1e-4;
@@ -339,20 +339,10 @@ export function checkSumOfSquaresKernel(): CheckResult {
 export function withoutWebGPUKernels<T>(names: string[], fn: () => T): T {
   const saved = names.map((n) => tf.getKernel(n, "webgpu")).filter((k): k is tf.KernelConfig => k != null);
   for (const k of saved) tf.unregisterKernel(k.kernelName, "webgpu");
-  const restore = () => {
-    for (const k of saved) tf.registerKernel(k);
-  };
-  let result: T;
-  try {
-    result = fn();
-  } catch (err) {
-    restore();
-    throw err;
-  }
   // An async fn keeps the kernels unregistered until its promise settles.
-  if (result instanceof Promise) return result.finally(restore) as T;
-  restore();
-  return result;
+  return thenRestore(fn, () => {
+    for (const k of saved) tf.registerKernel(k);
+  });
 }
 
 /**
