@@ -260,6 +260,13 @@ class Vec4MatMulProgram extends TiledMatMulProgram {
   }
 }
 
+/** M, K (from A) and K (from B), N of op(A)·op(B) for rank-2 shapes. */
+function productSizes(a: readonly number[], b: readonly number[], transposeA: boolean, transposeB: boolean): { m: number; k: number; kb: number; n: number } {
+  const [m, k] = transposeA ? [a[1], a[0]] : [a[0], a[1]];
+  const [kb, n] = transposeB ? [b[1], b[0]] : [b[0], b[1]];
+  return { m, k, kb, n };
+}
+
 /** Whether the vec4 program can run op(A)·op(B) with these sizes. */
 function vec4Fits(m: number, k: number, n: number, transposeA: boolean): boolean {
   return k % 4 === 0 && n % 4 === 0 && (!transposeA || m % 4 === 0);
@@ -277,8 +284,7 @@ function matMulKernel(args: Args): TensorInfoLike {
   const transposeB = args.attrs?.transposeB === true;
   if (!a || !b || a.shape.length !== 2 || b.shape.length !== 2) throw new Error("tiled matMul (webgpu): a and b must be rank-2 tensors");
   if (a.dtype !== "float32" || b.dtype !== "float32") throw new Error("tiled matMul (webgpu): a and b must be float32");
-  const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
-  const [kb, n] = transposeB ? [b.shape[1], b.shape[0]] : b.shape;
+  const { m, k, kb, n } = productSizes(a.shape, b.shape, transposeA, transposeB);
   if (k !== kb) throw new Error(`tiled matMul (webgpu): inner sizes differ (${k} vs ${kb})`);
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== n)) throw new Error(`tiled matMul (webgpu): bias must be [${n}]`);
   // 128×128 tiles give each thread the most work, but only when there are enough of them to fill the GPU
@@ -314,8 +320,7 @@ const MIN_SIDE = 64;
 export function matMulTiled(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false, bias?: tf.Tensor, activation?: "gelu"): tf.Tensor | null {
   if (a.rank !== 2 || b.rank !== 2 || a.dtype !== "float32" || b.dtype !== "float32") return null;
   if (!tf.getKernel(MATMUL_KERNEL, tf.getBackend())) return null;
-  const m = (transposeA ? a.shape[1] : a.shape[0]) as number;
-  const n = (transposeB ? b.shape[0] : b.shape[1]) as number;
+  const { m, n } = productSizes(a.shape, b.shape, transposeA, transposeB);
   if (m < MIN_SIDE || n < MIN_SIDE) return null;
   const inputs: Record<string, tf.Tensor> = bias ? { a, b, bias } : { a, b };
   return tf.engine().runKernel(MATMUL_KERNEL, inputs, { transposeA, transposeB, activation: activation ?? "" }) as tf.Tensor;
@@ -338,8 +343,6 @@ export function linearGeluInference(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): t
  */
 export function matMulVec4(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor | null {
   if (process.env[MATMUL_VARIANT_ENV] !== "vec4" || a.rank !== 2 || b.rank !== 2) return null;
-  const m = (transposeA ? a.shape[1] : a.shape[0]) as number;
-  const k = (transposeA ? a.shape[0] : a.shape[1]) as number;
-  const n = (transposeB ? b.shape[0] : b.shape[1]) as number;
+  const { m, k, n } = productSizes(a.shape, b.shape, transposeA, transposeB);
   return vec4Fits(m, k, n, transposeA) ? matMulTiled(a, b, transposeA, transposeB) : null;
 }
