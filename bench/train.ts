@@ -17,7 +17,9 @@ import { Rng } from "../src/random";
 import { AdamW } from "../src/train/adamw";
 import { adamwStepComposed, hasFusedAdamW } from "../src/train/adamwKernels";
 import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
-import { TrainStepper } from "../src/train/trainStep";
+import { figureReadInterval, PendingStep, TrainStepper } from "../src/train/trainStep";
+import { predictionLoop } from "../src/evaluate/predictionLoop";
+import type { LabeledDataset } from "../src/evaluate/dataset";
 import { PRESETS } from "../src/config";
 
 function arg(name: string): string | undefined {
@@ -61,6 +63,17 @@ function randomBatch(rng: Rng, batch: number, seq: number, vocab: number) {
   };
 }
 
+/** Random reviews as a LabeledDataset (host arrays, as the tokenize stage produces them) for the evaluation loop. */
+function randomDataset(rng: Rng, rows: number, seq: number, vocab: number): LabeledDataset & { labels: Int32Array } {
+  const b = randomBatch(rng, rows, seq, vocab);
+  try {
+    const [inputIds, attentionMask, tokenTypeIds, labels] = [b.inputIds, b.attentionMask, b.tokenTypeIds, b.labels].map((t) => t.dataSync() as Int32Array);
+    return { inputIds, attentionMask, tokenTypeIds, labels, rows, maxLength: seq };
+  } finally {
+    tf.dispose(Object.values(b));
+  }
+}
+
 async function benchModel(name: string, config: BertConfigJson, o: { steps: number; batch: number; accum: number; seq: number; evalBatch: number; evalBatches: number; compareComposed: boolean }): Promise<void> {
   const t0 = performance.now();
   const model = BertForSequenceClassification.fromConfig(config, { seed: 1, numLabels: 2 });
@@ -72,32 +85,53 @@ async function benchModel(name: string, config: BertConfigJson, o: { steps: numb
   const rng = new Rng(7);
   const vocab = model.config.vocabSize;
 
-  const runStep = (i: number) => {
+  const issueStep = (i: number) => {
     const micro = Array.from({ length: o.accum }, () => randomBatch(rng, o.batch, o.seq, vocab));
-    const start = performance.now();
-    const r = stepper.step(micro, micro.map((_, k) => 1000 + i * o.accum + k));
-    const secs = (performance.now() - start) / 1000;
-    micro.forEach((b) => tf.dispose(Object.values(b)));
-    return { ...r, secs };
+    try {
+      return stepper.issue(micro, micro.map((_, k) => 1000 + i * o.accum + k));
+    } finally {
+      micro.forEach((b) => tf.dispose(Object.values(b)));
+    }
   };
   if (o.steps > 0) {
-    const warm = runStep(0);
+    const start0 = performance.now();
+    const warm = TrainStepper.readResults([issueStep(0)])[0];
+    const warmSecs = (performance.now() - start0) / 1000;
     const heapNow = wasmHeapBytes();
     if (heapNow !== null) console.log(`wasm heap after the first step: ${mib(heapNow)} (of 4096 MiB)`);
-    console.log(`warm-up step: ${warm.secs.toFixed(2)} s (forward+backward ${warm.forwardBackwardSeconds.toFixed(2)} s, clip+AdamW ${warm.optimizerSeconds.toFixed(2)} s), loss ${warm.loss.toFixed(4)}`);
-    let total = 0;
+    console.log(`warm-up step: ${warmSecs.toFixed(2)} s (forward+backward ${warm.forwardBackwardSeconds.toFixed(2)} s, clip+AdamW ${warm.optimizerSeconds.toFixed(2)} s), loss ${warm.loss.toFixed(4)}`);
+    // Steps are issued back to back and their loss and norm read every `readEvery` steps, as the Trainer does
+    // (8 on webgpu: a read makes the host wait for the GPU; 1 elsewhere, where a read costs nothing).
+    const readEvery = figureReadInterval();
     let fb = 0;
     let opt = 0;
-    for (let i = 1; i <= o.steps; i++) {
-      const r = runStep(i);
-      total += r.secs;
-      fb += r.forwardBackwardSeconds;
-      opt += r.optimizerSeconds;
-      console.log(`step ${i}: ${r.secs.toFixed(2)} s (forward+backward ${r.forwardBackwardSeconds.toFixed(2)} s, clip+AdamW ${r.optimizerSeconds.toFixed(2)} s), loss ${r.loss.toFixed(4)}, grad_norm ${r.gradNorm.toFixed(3)}`);
+    let pending: PendingStep[] = [];
+    let groupStart = performance.now();
+    const start = groupStart;
+    try {
+      for (let i = 1; i <= o.steps; i++) {
+        pending.push(issueStep(i));
+        if (pending.length < readEvery && i < o.steps) continue;
+        const first = i - pending.length + 1;
+        const results = TrainStepper.readResults(pending);
+        pending = [];
+        const now = performance.now();
+        const perStep = (now - groupStart) / 1000 / results.length;
+        groupStart = now;
+        results.forEach((r, k) => {
+          fb += r.forwardBackwardSeconds;
+          opt += r.optimizerSeconds;
+          console.log(`step ${first + k}: loss ${r.loss.toFixed(4)}, grad_norm ${r.gradNorm.toFixed(3)}; forward+backward ${r.forwardBackwardSeconds.toFixed(3)} s, clip+AdamW ${r.optimizerSeconds.toFixed(3)} s`);
+        });
+        if (results.length > 1) console.log(`  steps ${first}–${i} (read together): ${perStep.toFixed(3)} s/step`);
+      }
+    } finally {
+      TrainStepper.discard(pending);
     }
+    const total = (performance.now() - start) / 1000;
     console.log(
-      `TRAIN ${name}: ${((o.steps * o.batch * o.accum) / total).toFixed(2)} samples/s (${(total / o.steps).toFixed(2)} s/step over ${o.steps} steps; ` +
-        `clip+AdamW ${((100 * opt) / total).toFixed(1)} % of the step, ${(opt / o.steps).toFixed(3)} s; forward+backward ${(fb / o.steps).toFixed(2)} s)`,
+      `TRAIN ${name}: ${((o.steps * o.batch * o.accum) / total).toFixed(2)} samples/s (${(total / o.steps).toFixed(3)} s/step over ${o.steps} steps, figures read every ${readEvery}; ` +
+        `per step forward+backward ${(fb / o.steps).toFixed(3)} s, clip+AdamW ${(opt / o.steps).toFixed(3)} s of host time — on webgpu the time to queue them, the GPU running on after)`,
     );
   }
 
@@ -126,19 +160,12 @@ async function benchModel(name: string, config: BertConfigJson, o: { steps: numb
     console.log(`ADAMW ${name}: composed tf ops ${median(composedTimes).toFixed(3)} s vs ${hasFusedAdamW() ? "fused kernel" : "composed (no fused kernel on this backend)"} ${median(fusedTimes).toFixed(3)} s per update of all parameters (median of 3)`);
   }
 
-  const evalBatches = Array.from({ length: o.evalBatches }, () => randomBatch(rng, o.evalBatch, o.seq, vocab));
-  tf.tidy(() => model.forward(evalBatches[0]).logits.dataSync()); // warm-up
-  const es = performance.now();
-  for (const b of evalBatches) {
-    tf.tidy(() => {
-      const { logits } = model.forward(b, { training: false });
-      computeLoss(logits, b.labels).dataSync();
-      logits.dataSync();
-    });
-  }
-  const evalSecs = (performance.now() - es) / 1000;
-  evalBatches.forEach((b) => tf.dispose(Object.values(b)));
-  console.log(`EVAL ${name}: ${((o.evalBatches * o.evalBatch) / evalSecs).toFixed(2)} samples/s (${(evalSecs / o.evalBatches).toFixed(2)} s per batch of ${o.evalBatch} × ${o.seq}, ${o.evalBatches} batches)`);
+  // Evaluation through the Trainer's own loop (src/evaluate/predictionLoop: batches queued back to back, results
+  // read every 8 batches on webgpu), over random full-length reviews; one batch first to warm up.
+  const evalSet = randomDataset(rng, o.evalBatch * o.evalBatches, o.seq, vocab);
+  await predictionLoop(model, randomDataset(rng, o.evalBatch, o.seq, vocab), computeLoss, { batchSize: o.evalBatch, progress: false });
+  const ev = await predictionLoop(model, evalSet, computeLoss, { batchSize: o.evalBatch, progress: false });
+  console.log(`EVAL ${name}: ${(ev.numSamples / ev.runtimeSeconds).toFixed(2)} samples/s (${(ev.runtimeSeconds / ev.numSteps).toFixed(3)} s per batch of ${o.evalBatch} × ${o.seq}, ${ev.numSteps} batches)`);
   const heap = wasmHeapBytes();
   console.log(`peak host RSS so far: ${mib(peakRss())}${heap !== null ? `; wasm heap grown to ${mib(heap)} (of 4096 MiB)` : ""}; tf tensors alive: ${tf.memory().numTensors}`);
   optimizer.dispose();

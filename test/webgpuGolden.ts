@@ -444,7 +444,7 @@ export function checkGeluKernel(): CheckResult {
 export function checkLinearGelu(): CheckResult {
   let worst = 0;
   const rows: string[] = [];
-  for (const [variant, env] of [["", undefined], ["vec4 ", "vec4"]] as const) {
+  for (const [variant, env] of [["scalar ", "scalar"], ["vec4 ", undefined]] as const) {
     withEnv({ [MATMUL_VARIANT_ENV]: env }, () => {
       for (const [m, k, n] of [[130, 68, 200], [256, 32, 3072], [2048, 64, 516]]) {
         const [fusedOut, plainOut] = tf.tidy(() => {
@@ -518,13 +518,14 @@ export function checkMatMulKernel(): CheckResult {
     [132, 2052, 196, true, false, false], // dyᵀ·x (its weight gradient), long K
     [68, 36, 132, true, true, true],
   ];
-  // Each case through the default kernel, the vec4 variant (where the shape allows it) and K steps of 16 and 32.
+  // Each case through the default (vec4 program where the shape allows it, else the scalar one), the scalar
+  // program, and K steps of 16 and 32.
   const variants: Array<[string, Record<string, string>]> = [
     ["", {}],
-    ["vec4 ", { [MATMUL_VARIANT_ENV]: "vec4" }],
-    ["vec4 k16 ", { [MATMUL_VARIANT_ENV]: "vec4", BERT_IMDB_MATMUL_BK: "16" }],
-    ["vec4 k32 ", { [MATMUL_VARIANT_ENV]: "vec4", BERT_IMDB_MATMUL_BK: "32" }],
+    ["scalar ", { [MATMUL_VARIANT_ENV]: "scalar" }],
+    ["k16 ", { BERT_IMDB_MATMUL_BK: "16" }],
     ["k32 ", { BERT_IMDB_MATMUL_BK: "32" }],
+    ["scalar k32 ", { [MATMUL_VARIANT_ENV]: "scalar", BERT_IMDB_MATMUL_BK: "32" }],
   ];
   for (const [variant, env] of variants) {
     withEnv(env, () => {

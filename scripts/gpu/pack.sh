@@ -3,6 +3,7 @@
 #   node.xz, dawn.node.xz, gl/*.deb, setup.sh   from ../shared/device/pack.sh (skipped when already there;
 #                                               FRESH=1 rebuilds them)
 #   gpu.cjs                                     bench/gpu/device.ts bundled with esbuild (no native addons inside)
+#   train.cjs                                   bench/train.ts (npm run bench:train) bundled the same way
 #   data/                                       goldens + pre-tokenized reviews (scripts/gpu/makeData.ts)
 # then checks that the carry plus the git working tree stay under the 64 MiB the device call takes, and prints
 # the command to run there. Usage (from anywhere): scripts/gpu/pack.sh   (or: npm run gpu:pack)
@@ -23,6 +24,10 @@ fi
 npx esbuild bench/gpu/device.ts --bundle --platform=node --format=cjs --main-fields=module,main \
   --external:tslab --external:esbuild --external:plotly.js-dist --external:zeromq \
   --outfile="$dest/gpu.cjs" --log-level=warning
+# npm run bench:train as it runs here, for the GPU host (BERT_IMDB_SHARED=assets: bert-base's config.json is there)
+npx esbuild bench/train.ts --bundle --platform=node --format=cjs --main-fields=module,main \
+  --external:tslab --external:esbuild --external:plotly.js-dist --external:zeromq \
+  --outfile="$dest/train.cjs" --log-level=warning
 
 node --import tsx scripts/gpu/makeData.ts "$dest/data"
 
@@ -38,4 +43,6 @@ fi
 cat <<'EOF'
 device command (run tool: carry [".device-carry"], timeout_s 400; results in $OUT/gpu-results.json):
   source .device-carry/setup.sh && XDG_RUNTIME_DIR=/tmp /tmp/node .device-carry/gpu.cjs
+npm run bench:train there:
+  source .device-carry/setup.sh && XDG_RUNTIME_DIR=/tmp BERT_IMDB_SHARED=assets /tmp/node .device-carry/train.cjs --model base --steps 16 --eval-batches 125
 EOF

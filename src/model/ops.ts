@@ -25,8 +25,8 @@ const linearOp = tf.customGrad((...args: Arg[]) => {
     value,
     gradFunc: (dy: T, saved: T[]) => {
       const [xs, ws] = saved;
-      // The gradient products stay with the backend's matMul (on an H100 the scalar tiled kernel was slower for
-      // these two forms, bench/gpu/device.ts --compare-tiled) unless the vec4 variant is chosen.
+      // The gradient products go through the vec4 matMul on webgpu (the default variant), else the backend's
+      // matMul (on an H100 the scalar tiled program was slower than tfjs's for these two forms).
       return [matMulVec4(dy, ws) ?? matMulFast(dy, ws), matMulVec4(dy, xs, true, false) ?? matMulFast(dy, xs, true, false), sumRows(dy)];
     },
   };

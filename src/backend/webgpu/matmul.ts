@@ -6,8 +6,9 @@
 // contiguous vec4s) or, when there would be too few such tiles to fill the GPU, a 64×64 tile (4×4 per
 // thread), stepping through K 8 at a time via workgroup memory.
 // Operands may be transposed (A [M,K] or stored [K,M]; B [K,N] or stored [N,K]); an optional bias [N] is added
-// to every row, and optionally exact GELU applied to every output as it is stored (inference only). A vec4
-// variant (Vec4MatMulProgram) is chosen with BERT_IMDB_MATMUL_VARIANT=vec4. Registered for "webgpu" as
+// to every row, and optionally exact GELU applied to every output as it is stored (inference only). Two
+// programs: the vec4 one (Vec4MatMulProgram, the default wherever the sizes allow it: faster on the H100, see
+// environment.md) and the scalar one (TiledMatMulProgram; BERT_IMDB_MATMUL_VARIANT=scalar). Registered for "webgpu" as
 // BertImdbMatMul; `matMulTiled` calls it (no gradient of its own: src/model/ops.ts uses it inside the linear
 // layer's custom gradient, and `linearGeluInference` outside any gradient tape).
 import { tf } from "../tf";
@@ -170,8 +171,10 @@ class TiledMatMulProgram implements WebGPUProgramLike {
  * then lands in workgroup memory as one vec4 store — the bias and the output four columns at a time, and the
  * next K slice is fetched into registers while the current one is multiplied out of workgroup memory (one
  * global-load latency hidden per slice). Same tiling as TiledMatMulProgram (128×128 or 64×64 per 256 threads).
- * Needs K and N divisible by 4, and M when A is stored [K,M]. Chosen with BERT_IMDB_MATMUL_VARIANT=vec4 (for
- * the linear layer's forward x·Wᵀ and its two gradient products) until a GPU measurement makes it the default.
+ * Needs K and N divisible by 4, and M when A is stored [K,M]. The default (BERT_IMDB_MATMUL_VARIANT=scalar
+ * turns it off) for the linear layer's forward x·Wᵀ and its two gradient products: on an H100 an evaluation
+ * batch took 26.7–27.4 ms with it against 30.2–35.6 ms with the scalar program and 37.3–38.5 ms with tfjs's
+ * matMul, and a training step's matrix products 58 ms of GPU time against 88 ms (environment.md).
  */
 class Vec4MatMulProgram extends TiledMatMulProgram {
   variableComponents: number[];
@@ -272,8 +275,16 @@ function vec4Fits(m: number, k: number, n: number, transposeA: boolean): boolean
   return k % 4 === 0 && n % 4 === 0 && (!transposeA || m % 4 === 0);
 }
 
-/** Which kernel the linear products use: "scalar" (TiledMatMulProgram, measured; the default) or "vec4". */
+/** Which program the linear products use: "vec4" (the default; where the sizes allow it) or "scalar". */
 export const MATMUL_VARIANT_ENV = "BERT_IMDB_MATMUL_VARIANT";
+
+/** The matMul program BERT_IMDB_MATMUL_VARIANT asks for (unset or empty: vec4). */
+export function matMulVariant(): "vec4" | "scalar" {
+  const asked = (process.env[MATMUL_VARIANT_ENV] ?? "").trim().toLowerCase();
+  if (asked === "" || asked === "vec4") return "vec4";
+  if (asked === "scalar") return "scalar";
+  throw new Error(`${MATMUL_VARIANT_ENV}=${process.env[MATMUL_VARIANT_ENV]} is not a matMul variant: use vec4 (the default) or scalar`);
+}
 
 type Args = { inputs: Record<string, TensorInfoLike | undefined>; backend: unknown; attrs?: Record<string, unknown> };
 
@@ -293,7 +304,7 @@ function matMulKernel(args: Args): TensorInfoLike {
   const tile = forced === 64 || forced === 128 ? forced : Math.ceil(m / 128) * Math.ceil(n / 128) >= 256 ? 128 : 64;
   const askedBk = Number(process.env.BERT_IMDB_MATMUL_BK);
   const bk = askedBk === 16 || askedBk === 32 ? askedBk : DEFAULT_BK;
-  const vec4 = process.env[MATMUL_VARIANT_ENV] === "vec4" && vec4Fits(m, k, n, transposeA);
+  const vec4 = matMulVariant() === "vec4" && vec4Fits(m, k, n, transposeA);
   const form: ProductForm = { transposeA, transposeB, hasBias: !!bias, gelu: args.attrs?.activation === "gelu", tile, bk };
   const program = vec4 ? new Vec4MatMulProgram(m, n, form) : new TiledMatMulProgram(m, n, form);
   const inputs = bias ? [a, b, bias] : [a, b];
@@ -337,12 +348,12 @@ export function linearGeluInference(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): t
 }
 
 /**
- * op(a)·op(b) through the vec4 program when BERT_IMDB_MATMUL_VARIANT=vec4 and the sizes fit it; null otherwise
- * (the caller keeps its own matMul). The linear layer's gradient products use it: with the scalar tiled kernel
- * they were slower than tfjs's on the H100, so only the vec4 form is offered there.
+ * op(a)·op(b) through the vec4 program when it is the variant in use (the default) and the sizes fit it; null
+ * otherwise (the caller keeps its own matMul). The linear layer's gradient products use it: with the scalar
+ * tiled program they were slower than tfjs's on the H100, so only the vec4 form is offered there.
  */
 export function matMulVec4(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor | null {
-  if (process.env[MATMUL_VARIANT_ENV] !== "vec4" || a.rank !== 2 || b.rank !== 2) return null;
+  if (matMulVariant() !== "vec4" || a.rank !== 2 || b.rank !== 2) return null;
   const { m, k, n } = productSizes(a.shape, b.shape, transposeA, transposeB);
   return vec4Fits(m, k, n, transposeA) ? matMulTiled(a, b, transposeA, transposeB) : null;
 }
