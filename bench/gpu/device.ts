@@ -12,14 +12,14 @@
 //           BERT, Trainer.train with the preset's arguments, evaluation on the test split (HF-style metrics)
 // Usage (GPU host): source .device-carry/setup.sh && XDG_RUNTIME_DIR=/tmp /tmp/node .device-carry/gpu.cjs [options]
 // Here (lavapipe): node --import tsx bench/gpu/device.ts --data .device-carry/data --bert-config small ...
-//   matmul  (only when named) the linear products of bert-base through the tiled kernel (tile size, K step)
-//           and through tfjs's matMul, in TFLOP/s
+//   matmul  (only when named) the linear products of bert-base in their three training forms through the
+//           project's matMul programs (variant, tile size, K step) and tfjs's, in TFLOP/s of GPU time
 // Options: --data DIR (default .device-carry/data)  --parts init,golden,bert,quick (and matmul)
 //   --bert-config base|small  --bert-batch 16  --bert-seq 128  --bert-warmup 2  --bert-steps 8
 //   --bert-optimizers device,project,composed  --submit-sweep 15,64,256 (steps each: --sweep-steps 3; "" = none)
 //   --eval-rows 2000  --eval-batch 16  --profile 1 (GPU time per kernel of one train step and one eval batch,
 //   from timestamp queries through tf.profile)  --matmul-sweep -1,2,3 (eval forward per WEBGPU_MATMUL_PROGRAM_TYPE)  --quick-epochs (preset: 3)  --quick-max-steps N  --quick-eval-rows N
-//   --quick-adamw project|composed  --budget-golden 150  --budget-bert 180  --budget-quick 120 (seconds)
+//   --quick-adamw project|composed  --budget-golden 150  --budget-matmul 90  --budget-bert 180  --budget-quick 120 (seconds)
 //   --max-seconds 330 (the whole run; parts end early to stay within it)
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -81,7 +81,7 @@ const ARGS = {
   quickMaxSteps: intArg("quick-max-steps", 0),
   quickEvalRows: intArg("quick-eval-rows", 0),
   quickAdamw: arg("quick-adamw", "project"),
-  budget: { golden: intArg("budget-golden", 150), bert: intArg("budget-bert", 180), quick: intArg("budget-quick", 120) },
+  budget: { matmul: intArg("budget-matmul", 90), golden: intArg("budget-golden", 150), bert: intArg("budget-bert", 180), quick: intArg("budget-quick", 120) },
   /** Whole run: every part stops in time for the results to be written before this. */
   maxSeconds: intArg("max-seconds", 330),
 };
@@ -554,61 +554,73 @@ async function profileKernels(fn: () => unknown): Promise<Record<string, unknown
   return { kernels: info.kernels.length, gpuMsTotal: round(total, 2), wallMsUnderProfiling: round(performance.now() - s0, 0), top };
 }
 
-/** The linear products of bert-base at 2,048 tokens: the tiled kernel per tile size and K step, and tfjs's. */
+/**
+ * The linear layers' products of bert-base at 2,048 tokens, in the three forms training runs (forward x·Wᵀ + b,
+ * input gradient dy·W, weight gradient dyᵀ·x), through tfjs's matMul and the project's programs per variant, tile
+ * size and K step: GPU time from timestamp queries (tf.profile), as TFLOP/s. Wall-clock loops timed buffer
+ * allocation and pipeline compilation as much as the products, so only the GPU's own time is used here.
+ */
 async function partMatmul(deadline: number, record: Record<string, unknown>): Promise<void> {
   const M = ARGS.bertBatch * ARGS.bertSeq;
   const shapes: Array<[string, number, number]> = [["qkv", 2304, 768], ["attn out", 768, 768], ["intermediate", 3072, 768], ["output", 768, 3072]];
   const variants: Array<{ name: string; tile?: string; bk?: string; vec4?: boolean }> = [
     { name: "tfjs" },
-    { name: "tiled auto k8" },
-    { name: "tiled 64 k8", tile: "64" },
-    { name: "tiled 128 k8", tile: "128" },
-    { name: "tiled auto k16", bk: "16" },
+    { name: "scalar auto k8" },
     { name: "vec4 auto k8", vec4: true },
     { name: "vec4 64 k8", tile: "64", vec4: true },
     { name: "vec4 128 k8", tile: "128", vec4: true },
     { name: "vec4 auto k16", bk: "16", vec4: true },
-    { name: "vec4 64 k16", tile: "64", bk: "16", vec4: true },
-    { name: "vec4 128 k16", tile: "128", bk: "16", vec4: true },
     { name: "vec4 auto k32", bk: "32", vec4: true },
-    { name: "vec4 128 k32", tile: "128", bk: "32", vec4: true },
   ];
   const rows: Record<string, unknown>[] = [];
   record.products = rows;
-  const iters = 20;
+  const iters = 5;
   for (const [label, n, k] of shapes) {
     const x = tf.randomNormal([M, k], 0, 1, "float32", 1);
     const w = tf.randomNormal([n, k], 0, 0.02, "float32", 2);
+    const dy = tf.randomNormal([M, n], 0, 1, "float32", 3);
     const b = tf.zeros([n]);
-    const row: Record<string, unknown> = { product: label, m: M, n, k };
+    // [name, product, its tfjs form]: x·Wᵀ + b → [M, n]; dy·W → [M, k]; dyᵀ·x → [n, k].
+    const forms: Array<[string, () => tf.Tensor | null, () => tf.Tensor]> = [
+      ["forward", () => matMulTiled(x, w, false, true, b), () => tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b })],
+      ["dx", () => matMulTiled(dy, w), () => tf.matMul(dy, w)],
+      ["dW", () => matMulTiled(dy, x, true, false), () => tf.matMul(dy, x, true, false)],
+    ];
     try {
-      for (const v of variants) {
-        if (performance.now() > deadline) break;
-        process.env.BERT_IMDB_MATMUL_TILE = v.tile ?? "";
-        process.env.BERT_IMDB_MATMUL_BK = v.bk ?? "";
-        process.env[MATMUL_VARIANT_ENV] = v.vec4 ? "vec4" : "scalar";
-        const once = () => (v.name === "tfjs" ? tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }) : matMulTiled(x, w, false, true, b)!);
-        // Outputs are disposed as soon as they are queued, so the buffer pool hands the same buffer back (new
-        // buffers would be allocated and zero-filled by Dawn, which is what a first version of this loop timed).
-        tf.tidy(() => once().dataSync());
-        tf.tidy(() => once().dataSync());
-        const s0 = performance.now();
-        for (let i = 0; i < iters - 1; i++) once().dispose();
-        const last = once();
-        last.dataSync();
-        last.dispose();
-        const ms = (performance.now() - s0) / iters;
-        row[v.name] = round((2 * M * n * k) / (ms * 1e9), 2); // TFLOP/s
+      for (const [form, ours, theirs] of forms) {
+        const row: Record<string, unknown> = { product: label, form, m: M, n, k };
+        const flop = 2 * M * n * k;
+        for (const v of variants) {
+          if (performance.now() > deadline) break;
+          process.env.BERT_IMDB_MATMUL_TILE = v.tile ?? "";
+          process.env.BERT_IMDB_MATMUL_BK = v.bk ?? "";
+          process.env[MATMUL_VARIANT_ENV] = v.vec4 ? "vec4" : "scalar";
+          const once = () => {
+            const out = v.name === "tfjs" ? theirs() : ours();
+            if (!out) throw new Error(`the ${v.name} program did not take ${label} ${form}`);
+            return out;
+          };
+          try {
+            tf.tidy(() => once().dataSync()); // compiles the pipeline
+            const prof = await profileKernels(() => {
+              for (let i = 0; i < iters; i++) once().dispose();
+            });
+            const ms = (prof.gpuMsTotal as number) / iters;
+            row[v.name] = ms > 0 ? Number((flop / (ms * 1e9)).toPrecision(3)) : null; // TFLOP/s
+          } catch (err) {
+            row[v.name] = `error: ${(err as Error).message}`;
+          }
+        }
+        rows.push(row);
+        log(`matmul ${label} ${form} (M ${M}, N ${n}, K ${k}) TFLOP/s on the GPU: ${JSON.stringify(row)}`);
+        save();
       }
     } finally {
-      tf.dispose([x, w, b]);
+      tf.dispose([x, w, dy, b]);
       delete process.env.BERT_IMDB_MATMUL_TILE;
       delete process.env.BERT_IMDB_MATMUL_BK;
       delete process.env[MATMUL_VARIANT_ENV];
     }
-    rows.push(row);
-    log(`matmul ${label} [${M}, ${k}]·[${n}, ${k}]ᵀ TFLOP/s: ${JSON.stringify(row)}`);
-    save();
   }
 }
 
@@ -711,7 +723,7 @@ async function main(): Promise<void> {
     return;
   }
   await part("golden", ARGS.budget.golden, partGolden);
-  await part("matmul", 60, partMatmul);
+  await part("matmul", ARGS.budget.matmul, partMatmul);
   await part("bert", ARGS.budget.bert, partBert);
   await part("quick", ARGS.budget.quick, partQuick);
   results.totalSeconds = round((performance.now() - t0) / 1000, 1);
