@@ -602,6 +602,14 @@ async function partMatmul(deadline: number, record: Record<string, unknown>): Pr
           };
           try {
             tf.tidy(() => once().dataSync()); // compiles the pipeline
+            // Keep the GPU busy for a moment first: after the seconds a compilation takes it has dropped to idle
+            // clocks, and a few products alone do not bring it back up (the H200's first sweep, timed right after
+            // compiling, gave 2–5 TFLOP/s for products that ran at ≈ 15 inside a training step).
+            const busyUntil = performance.now() + 400;
+            while (performance.now() < busyUntil) {
+              for (let i = 0; i < 16; i++) once().dispose();
+              tf.tidy(() => once().dataSync());
+            }
             const prof = await profileKernels(() => {
               for (let i = 0; i < iters; i++) once().dispose();
             });
