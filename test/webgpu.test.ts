@@ -267,12 +267,12 @@ test("Trainer on webgpu (figures read every 8 steps): the same log history as on
 // Each fused kernel against its reference; none may leave a tensor behind.
 const KERNEL_CHECKS: Array<[string, () => CheckResult]> = [
   ["sum-of-squares kernel on webgpu matches a float64 sum (one and two passes, many tensors at once)", checkSumOfSquaresKernel],
-  ["fused LayerNorm on webgpu matches the composed one (forward and every gradient)", checkLayerNormKernel],
+  ["fused LayerNorm on webgpu matches the composed one (forward and every gradient; with a residual, and with dropout of x before it)", checkLayerNormKernel],
   ["fused GELU on webgpu matches the composed one (forward and gradient)", checkGeluKernel],
   ["tiled matMul on webgpu matches tfjs's matMul (all transpose forms, odd sizes, bias)", checkMatMulKernel],
   ["linear + GELU in one dispatch on webgpu matches linear then GELU, and is not used under a gradient tape", checkLinearGelu],
   ["fused attention on webgpu matches the composed one (forward, gradient; masked, odd lengths)", checkAttentionKernel],
-  ["dropout masks built on webgpu are bit-identical to the JavaScript ones", checkDropoutKernel],
+  ["dropout on webgpu: masks bit-identical to the JavaScript ones, and applied in one dispatch the same as x × mask (forward, gradient)", checkDropoutKernel],
 ];
 for (const [title, check] of KERNEL_CHECKS) {
   test(title, (t) => {

@@ -7,10 +7,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../src/backend/tf";
-import { adamwStepOnDevice, ATTENTION_KERNEL, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, MATMUL_VARIANT_ENV } from "../src/backend/webgpu";
+import { adamwStepOnDevice, ATTENTION_KERNEL, DROPOUT_APPLY_KERNEL, dropoutFused, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, MATMUL_VARIANT_ENV } from "../src/backend/webgpu";
 import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { DROPOUT_MASK_KERNEL, dropoutMaskValues } from "../src/model/dropout";
-import { attention, dropoutMask, gelu, layerNorm, linear } from "../src/model/ops";
+import { attention, dropoutAddLayerNorm, dropoutMask, gelu, layerNorm, linear } from "../src/model/ops";
 import { FLOAT32_MIN } from "../src/model/bert";
 import { LoadedTensor, readSafetensors } from "../src/safetensors";
 import { AdamW } from "../src/train/adamw";
@@ -397,6 +397,37 @@ export function checkLayerNormKernel(): CheckResult {
     worst = Math.max(worst, ...d);
     rows.push(`x + residual [${n}, ${h}]: y ${exp(d[0])}, dx ${exp(d[1])}, dresidual ${exp(d[2])}, dgamma ${exp(d[3])}, dbeta ${exp(d[4])}`);
   }
+  // LayerNorm(dropout(x) + residual) with the mask computed in the kernel, against mask × x, add, LayerNorm
+  // composed (the mask from the same seed): forward and all four gradients.
+  for (const [n, h, rate, seed] of [[5, 50, 0.5, 9], [300, 768, 0.1, 0xfeedbeef]]) {
+    const run = (fused: boolean): Float32Array[] =>
+      tf.tidy(() => {
+        const x = tf.tensor2d(randomArray(n * h, 41 + n, 2), [n, h]);
+        const r = tf.tensor2d(randomArray(n * h, 42 + n, 1), [n, h]);
+        const g = tf.tensor1d(randomArray(h, 43 + h, 1));
+        const b = tf.tensor1d(randomArray(h, 44 + h, 0.5));
+        const w = tf.tensor2d(randomArray(n * h, 45 + n, 1), [n, h]);
+        const fn = (xi: tf.Tensor, ri: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor): tf.Tensor => {
+          if (!fused) return layerNorm(tf.add(tf.mul(xi, dropoutMask([n, h], rate, seed)), ri), gi, bi, 1e-12);
+          const y = layerNormResidualFused(xi, ri, gi, bi, 1e-12, { rate, seed });
+          if (!y) throw new Error(`layerNormResidualFused with dropout refused [${xi.shape}]`);
+          return y;
+        };
+        const f = (xi: tf.Tensor, ri: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(fn(xi, ri, gi, bi), w)) as tf.Scalar;
+        return [fn(x, r, g, b).dataSync() as Float32Array, ...tf.grads(f)([x, r, g, b]).map((t) => t.dataSync() as Float32Array)];
+      });
+    const fused = run(true);
+    const plain = withoutWebGPUKernels([LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, DROPOUT_APPLY_KERNEL], () => run(false));
+    // The model's entry point takes the fused path on webgpu and gives the same values.
+    const viaModel = tf.tidy(() => {
+      const [x, r, g, b] = [tf.tensor2d(randomArray(n * h, 41 + n, 2), [n, h]), tf.tensor2d(randomArray(n * h, 42 + n, 1), [n, h]), tf.tensor1d(randomArray(h, 43 + h, 1)), tf.tensor1d(randomArray(h, 44 + h, 0.5))];
+      return dropoutAddLayerNorm(x, r, g, b, 1e-12, { rate, seed }).dataSync() as Float32Array;
+    });
+    if (maxAbsDiff(viaModel, fused[0]) !== 0) throw new Error("dropoutAddLayerNorm did not take the fused path on webgpu");
+    const d = relMaxDiffs(fused, plain);
+    worst = Math.max(worst, ...d);
+    rows.push(`dropout(x) + residual [${n}, ${h}] rate ${rate}: y ${exp(d[0])}, dx ${exp(d[1])}, dresidual ${exp(d[2])}, dgamma ${exp(d[3])}, dbeta ${exp(d[4])}`);
+  }
   // More rows than one dispatch takes: the fused op declines and the model's layerNorm composes it instead.
   const big = tf.tidy(() => {
     const x = tf.tensor2d(randomArray(70_000 * 4, 21, 1), [70_000, 4]);
@@ -495,7 +526,28 @@ export function checkDropoutKernel(): CheckResult {
     mismatches += bad;
     rows.push(`[${shape.join(", ")}] rate ${rate}: ${bad} of ${gpu.length} differ, dropped ${(zeros / gpu.length).toFixed(4)}`);
   }
-  return { name: "dropout mask kernel vs JavaScript", pass: mismatches === 0, detail: rows.join("; "), figures: { mismatches } };
+  // Dropout applied in one dispatch (the mask computed where it multiplies) against x times the mask tensor:
+  // the same products, forward and gradient.
+  for (const [shape, rate, seed] of [[[2048, 768], 0.1, 77], [[1001], 0.5, 5]] as Array<[number[], number, number]>) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const [fused, plain] = tf.tidy(() => {
+      const x = tf.tensor(randomArray(n, 61, 1), shape);
+      const w = tf.tensor(randomArray(n, 62, 1), shape);
+      const viaKernel = (xi: tf.Tensor) => {
+        const y = dropoutFused(xi, { rate, seed });
+        if (!y) throw new Error(`dropoutFused refused [${shape.join(", ")}]`);
+        return y;
+      };
+      const viaMask = (xi: tf.Tensor) => tf.mul(xi, dropoutMask(shape, rate, seed));
+      const both = (fn: (xi: tf.Tensor) => tf.Tensor) => [fn(x), tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(fn(xi), w)))(x)].map((t) => t.dataSync() as Float32Array);
+      return [both(viaKernel), both(viaMask)];
+    });
+    let bad = 0;
+    for (let k = 0; k < 2; k++) for (let i = 0; i < n; i++) if (fused[k][i] !== plain[k][i]) bad++;
+    mismatches += bad;
+    rows.push(`applied in one dispatch [${shape.join(", ")}] rate ${rate}: ${bad} of ${2 * n} values (forward, gradient) differ from x × mask`);
+  }
+  return { name: "dropout kernels vs JavaScript", pass: mismatches === 0, detail: rows.join("; "), figures: { mismatches } };
 }
 
 /** The tiled matMul kernel against tfjs's matMul for every transpose form, odd sizes and a bias. */

@@ -11,7 +11,7 @@ import { Rng } from "../random";
 import { writeSafetensors, TensorToWrite } from "../safetensors/write";
 import { formatLoadReport, LoadReport, loadCheckpoint } from "./checkpoint";
 import { BertConfig, BertConfigJson, LabelOptions } from "./config";
-import { addLayerNorm, attention, dropoutMask, layerNorm, linear, linearActivation, siteSeed } from "./ops";
+import { attention, dropout, dropoutAddLayerNorm, dropoutMask, type DropoutSite, layerNorm, linear, linearActivation, siteSeed } from "./ops";
 import { bertParamSpecs, initParam, LAYER_PARTS, layerPrefix, ParamSpec, sizeOf } from "./params";
 import { HubFileOptions, resolveModelFile } from "./resolve";
 import { summarizeParams, SummaryRow } from "./summary";
@@ -200,9 +200,11 @@ export class BertForSequenceClassification {
     const training = opts.training === true;
     const stepSeed = training ? (opts.dropoutSeed ?? this.dropoutRng.nextUint32()) : 0;
     let site = 0;
-    const dropout = (x: T, rate: number): T => {
-      if (!training || rate <= 0) return x;
-      return tf.mul(x, dropoutMask(x.shape, rate, siteSeed(stepSeed, site++)));
+    /** The next dropout site's rate and seed, or null when dropout is off (sites are numbered in call order). */
+    const nextSite = (rate: number): DropoutSite | null => (training && rate > 0 ? { rate, seed: siteSeed(stepSeed, site++) } : null);
+    const drop = (x: T, rate: number): T => {
+      const s = nextSite(rate);
+      return s ? dropout(x, s) : x;
     };
     const p = (name: string) => this.p(name);
 
@@ -216,7 +218,7 @@ export class BertForSequenceClassification {
         : tf.slice(ttTable, [0, 0], [1, H]);
       const positions = tf.slice(p("bert.embeddings.position_embeddings.weight"), [0, 0], [S, H]);
       const summed = tf.reshape(tf.add(tf.reshape(tf.add(words, types), [B, S, H]), positions), [B * S, H]);
-      let h = dropout(layerNorm(summed, p("bert.embeddings.LayerNorm.weight"), p("bert.embeddings.LayerNorm.bias"), eps), cfg.hiddenDropoutProb);
+      let h = drop(layerNorm(summed, p("bert.embeddings.LayerNorm.weight"), p("bert.embeddings.LayerNorm.bias"), eps), cfg.hiddenDropoutProb);
       const hidden: T[] = opts.outputHiddenStates ? [tf.reshape(h, [B, S, H])] : [];
 
       // Additive mask [B, 1, 1, S]: 0 where attended, float32 min on padding.
@@ -239,19 +241,19 @@ export class BertForSequenceClassification {
           maskBias,
           attnDrop ? () => dropoutMask([B * nh, S, S], cfg.attentionProbsDropoutProb, dropSeed) : null,
         );
-        const attnOut = dropout(linear(ctx, w(LAYER_PARTS.attnOut, "weight"), w(LAYER_PARTS.attnOut, "bias")), cfg.hiddenDropoutProb);
-        const h1 = addLayerNorm(attnOut, h, w(LAYER_PARTS.attnNorm, "weight"), w(LAYER_PARTS.attnNorm, "bias"), eps);
+        const attnOut = linear(ctx, w(LAYER_PARTS.attnOut, "weight"), w(LAYER_PARTS.attnOut, "bias"));
+        const h1 = dropoutAddLayerNorm(attnOut, h, w(LAYER_PARTS.attnNorm, "weight"), w(LAYER_PARTS.attnNorm, "bias"), eps, nextSite(cfg.hiddenDropoutProb));
         // Feed-forward.
         const inter = linearActivation(cfg.hiddenAct, h1, w(LAYER_PARTS.intermediate, "weight"), w(LAYER_PARTS.intermediate, "bias"));
-        const ffOut = dropout(linear(inter, w(LAYER_PARTS.out, "weight"), w(LAYER_PARTS.out, "bias")), cfg.hiddenDropoutProb);
-        h = addLayerNorm(ffOut, h1, w(LAYER_PARTS.outNorm, "weight"), w(LAYER_PARTS.outNorm, "bias"), eps);
+        const ffOut = linear(inter, w(LAYER_PARTS.out, "weight"), w(LAYER_PARTS.out, "bias"));
+        h = dropoutAddLayerNorm(ffOut, h1, w(LAYER_PARTS.outNorm, "weight"), w(LAYER_PARTS.outNorm, "bias"), eps, nextSite(cfg.hiddenDropoutProb));
         if (opts.outputHiddenStates) hidden.push(tf.reshape(h, [B, S, H]));
       }
 
       // Pooler on the first ([CLS]) token, dropout, classifier.
       const first = tf.reshape(tf.slice(tf.reshape(h, [B, S, H]), [0, 0, 0], [B, 1, H]), [B, H]);
       const pooled = tf.tanh(linear(first, p("bert.pooler.dense.weight"), p("bert.pooler.dense.bias")));
-      const logits = linear(dropout(pooled, cfg.classifierDropout), p("classifier.weight"), p("classifier.bias")) as tf.Tensor2D;
+      const logits = linear(drop(pooled, cfg.classifierDropout), p("classifier.weight"), p("classifier.bias")) as tf.Tensor2D;
       const out: BertOutput = { logits };
       if (opts.outputHiddenStates) out.hiddenStates = hidden as tf.Tensor3D[];
       if (opts.outputPooledOutput) out.pooledOutput = pooled as tf.Tensor2D;

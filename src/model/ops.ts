@@ -3,8 +3,10 @@
 // All activations are rank 2 ([tokens, features]); weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backend/tf";
 import { matMulFast } from "../backend/matmul";
-import { attentionFused, geluFused, hasFusedAttention, hasFusedGelu, hasFusedLayerNorm, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, matMulVec4 } from "../backend/webgpu/index";
-export { dropoutMask } from "./dropout";
+import { attentionFused, dropoutFused, type DropoutSite, geluFused, hasFusedAttention, hasFusedDropout, hasFusedGelu, hasFusedLayerNorm, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, matMulVec4 } from "../backend/webgpu/index";
+import { dropoutMask } from "./dropout";
+export { dropoutMask };
+export type { DropoutSite };
 
 type T = tf.Tensor;
 type Arg = tf.Tensor | tf.GradSaveFunc;
@@ -42,6 +44,25 @@ const layerNormOps = new Map<number, (x: T, g: T, b: T) => T>();
 export function addLayerNorm(x: T, residual: T, gamma: T, beta: T, eps: number): T {
   const fused = hasFusedLayerNorm() ? layerNormResidualFused(x, residual, gamma, beta, eps) : null;
   return fused ?? layerNorm(tf.add(x, residual), gamma, beta, eps);
+}
+
+/**
+ * Inverted dropout: x times dropoutMask(x.shape, rate, seed). On webgpu one dispatch that computes the mask where
+ * it multiplies (and again for the gradient) instead of building the mask as a tensor and multiplying by it.
+ */
+export function dropout(x: T, site: DropoutSite): T {
+  return dropoutFused(x, site) ?? tf.mul(x, dropoutMask(x.shape, site.rate, site.seed));
+}
+
+/**
+ * LayerNorm(dropout(x) + residual), BERT's `LayerNorm(dropout(dense(h)) + h)`; `site` null when dropout is off
+ * (evaluation). On webgpu the mask, the add and the normalisation are one dispatch; the values are those of
+ * dropout() followed by addLayerNorm().
+ */
+export function dropoutAddLayerNorm(x: T, residual: T, gamma: T, beta: T, eps: number, site: DropoutSite | null): T {
+  if (!site) return addLayerNorm(x, residual, gamma, beta, eps);
+  const fused = hasFusedLayerNorm() && hasFusedDropout() ? layerNormResidualFused(x, residual, gamma, beta, eps, site) : null;
+  return fused ?? addLayerNorm(dropout(x, site), residual, gamma, beta, eps);
 }
 
 /** LayerNorm over the last axis (biased variance, as torch.nn.LayerNorm), x [n, h], gamma/beta [h]. */

@@ -12,6 +12,6 @@ export { adamwStepInPlaceMany, adamwManyPerDispatch, ownsBuffer, type AdamWManyI
 export { registerWebGPUSumOfSquares } from "./sumOfSquares";
 export { layerNormFused, layerNormResidualFused, hasFusedLayerNorm, registerWebGPULayerNorm, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from "./layerNorm";
 export { geluFused, hasFusedGelu, registerWebGPUGelu, GELU_KERNEL, GELU_GRAD_KERNEL } from "./gelu";
-export { registerWebGPUDropout, WGSL_DROPOUT_HASH } from "./dropout";
+export { dropoutApply, dropoutFused, hasFusedDropout, registerWebGPUDropout, DROPOUT_APPLY_KERNEL, WGSL_DROPOUT_HASH, type DropoutSite } from "./dropout";
 export { linearGeluInference, matMulTiled, matMulVec4, registerWebGPUMatMul, MATMUL_KERNEL, MATMUL_VARIANT_ENV } from "./matmul";
 export { attentionFused, hasFusedAttention, registerWebGPUAttention, ATTENTION_KERNEL } from "./attention";

@@ -2,7 +2,8 @@
 // biased variance, y = (x − mean)·rsqrt(var + eps)·gamma + beta). Composed of tfjs ops (src/model/ops.ts) the
 // forward pass is ~9 dispatches and the backward ~14 plus transposes; here:
 //   forward   1 dispatch: one workgroup per row (two-pass mean and variance in workgroup memory), also for
-//             LayerNorm(x + residual) with the add folded in (layerNormResidualFused);
+//             LayerNorm(x + residual) with the add folded in (layerNormResidualFused), and for
+//             LayerNorm(dropout(x) + residual) with the dropout mask computed from its seed as x is read;
 //   backward  5 dispatches: row statistics, dx per row, per-chunk column sums of dy·x̂ and dy, then the
 //             chunk sums for dgamma and for dbeta.
 // Kernels BertImdbLayerNorm / BertImdbLayerNormGrad are registered for "webgpu"; `layerNormFused` is the op
@@ -10,6 +11,7 @@
 // returns null and the model composes LayerNorm from tf ops.
 import { tf } from "../tf";
 import { flat, sizeOf, TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
+import { DROPOUT_UNIFORMS, dropoutApply, dropoutUniforms, type DropoutSite, WGSL_DROPOUT_HASH, WGSL_DROPOUT_KEEP } from "./dropout";
 
 export const LAYER_NORM_KERNEL = "BertImdbLayerNorm";
 export const LAYER_NORM_GRAD_KERNEL = "BertImdbLayerNormGrad";
@@ -52,9 +54,15 @@ abstract class RowProgram implements WebGPUProgramLike {
 
   protected abstract body(): string;
 
+  /** WGSL functions the body calls, placed before main. */
+  protected helpers(): string {
+    return "";
+  }
+
   getUserCode(): string {
     return `
       ${ROW_SUM}
+      ${this.helpers()}
       fn main(index : i32) {
         let row = i32(workgroupId.x);
         let lid = i32(localId.x);
@@ -78,19 +86,28 @@ const statsOf = (at: (i: string) => string) => `
         let rstd = inverseSqrt(rowSum(q, lid) / f32(h) + uniforms.eps);`;
 const STATS = statsOf((i) => `X[${i}]`);
 
-/** y = LayerNorm(x), or LayerNorm(x + r) in the same pass (the residual add of a BERT layer, one dispatch). */
+/**
+ * y = LayerNorm(x), or LayerNorm(x + r) in the same pass (the residual add of a BERT layer, one dispatch), or
+ * LayerNorm(x·mask + r) with the dropout mask of x computed from its seed where x is read (never stored).
+ */
 class ForwardProgram extends RowProgram {
   variableNames: string[];
   shaderKey: string;
 
-  constructor(outputSize: number, rows: number, private readonly residual: boolean) {
+  constructor(outputSize: number, rows: number, private readonly residual: boolean, private readonly dropout = false) {
     super(outputSize, rows);
     this.variableNames = residual ? ["X", "R", "G", "B"] : ["X", "G", "B"];
-    this.shaderKey = residual ? "bertImdbLayerNorm_fwd_residual" : "bertImdbLayerNorm_fwd";
+    this.shaderKey = residual ? (dropout ? "bertImdbLayerNorm_fwd_dropout_residual" : "bertImdbLayerNorm_fwd_residual") : "bertImdbLayerNorm_fwd";
+    if (dropout) this.uniforms += DROPOUT_UNIFORMS;
+  }
+
+  protected helpers(): string {
+    return this.dropout ? `${WGSL_DROPOUT_HASH}\n${WGSL_DROPOUT_KEEP}` : "";
   }
 
   protected body(): string {
-    const at = (i: string) => (this.residual ? `(X[${i}] + R[${i}])` : `X[${i}]`);
+    const x = (i: string) => (this.dropout ? `(X[${i}] * dropoutKeep(u32(${i})))` : `X[${i}]`);
+    const at = (i: string) => (this.residual ? `(${x(i)} + R[${i}])` : `X[${i}]`);
     return `${statsOf(at)}
         for (var c = lid; c < h; c = c + ${ROW_WG}) {
           result[base + c] = (${at("base + c")} - mean) * rstd * G[c] + B[c];
@@ -227,8 +244,11 @@ function forwardKernel(args: Args): TensorInfoLike {
   const eps = epsOf(args.attrs, "LayerNorm (webgpu)");
   const r = args.inputs.residual;
   if (r && (r.dtype !== "float32" || r.shape.join() !== x!.shape.join())) throw new Error(`LayerNorm (webgpu): residual must be float32 [${x!.shape.join(", ")}]`);
+  const site = args.attrs?.dropoutRate ? ({ rate: args.attrs.dropoutRate, seed: args.attrs.dropoutSeed } as DropoutSite) : null;
+  if (site && (!r || typeof site.seed !== "number")) throw new Error("LayerNorm (webgpu): dropout needs a residual input and attribute dropoutSeed");
   const inputs = r ? [flat(x!), flat(r), gamma!, beta] : [flat(x!), gamma!, beta];
-  const out = backend.runWebGPUProgram(new ForwardProgram(rows * h, rows, r != null), inputs, "float32", [i32(rows), i32(h), f32(eps)]);
+  const uniforms = [i32(rows), i32(h), f32(eps), ...(site ? dropoutUniforms(site) : [])];
+  const out = backend.runWebGPUProgram(new ForwardProgram(rows * h, rows, r != null, site != null), inputs, "float32", uniforms);
   return { dataId: out.dataId, shape: x!.shape.slice(), dtype: "float32" };
 }
 
@@ -319,7 +339,28 @@ export function layerNormFused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
 /**
  * LayerNorm(x + residual) over the last axis: the add and the normalisation in one dispatch (BERT's
  * `LayerNorm(dropout(dense(h)) + input)`), with the gradient of all four inputs. Null beyond one dispatch's rows.
+ * With `dropout`, LayerNorm(x·mask + residual), the mask being dropoutMask(x.shape, rate, seed) computed as x is
+ * read: forward one dispatch instead of three (mask, multiply, LayerNorm); the backward pass recomputes
+ * x·mask + residual and applies the mask to x's gradient with the dropout-apply kernel.
  */
-export function layerNormResidualFused(x: tf.Tensor, residual: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor | null {
-  return fits(x, "layerNormResidualFused") ? fusedOp(eps, true)(x, residual, gamma, beta) : null;
+export function layerNormResidualFused(x: tf.Tensor, residual: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number, dropout?: DropoutSite): tf.Tensor | null {
+  if (!fits(x, "layerNormResidualFused")) return null;
+  if (!dropout || dropout.rate <= 0) return fusedOp(eps, true)(x, residual, gamma, beta);
+  const op = tf.customGrad((...args: Arg[]) => {
+    const [xi, ri, g, b] = args as tf.Tensor[];
+    const save = args[4] as tf.GradSaveFunc;
+    const attrs = { eps, dropoutRate: dropout.rate, dropoutSeed: dropout.seed >>> 0 };
+    const value = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xi, residual: ri, gamma: g, beta: b }, attrs) as tf.Tensor;
+    save([xi, ri, g]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const xs = dropoutApply(saved[0], dropout, saved[1]);
+        const [dsum, dg, db] = tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { x: xs, gamma: saved[2], dy }, { eps }) as unknown as tf.Tensor[];
+        xs.dispose();
+        return [dropoutApply(dsum, dropout), dsum, dg, db];
+      },
+    };
+  }) as FusedOp;
+  return op(x, residual, gamma, beta);
 }
