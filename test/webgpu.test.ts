@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { before, test, TestContext } from "node:test";
 import { initBackend } from "../src/backend/initBackend";
 import { tf } from "../src/backend/tf";
-import { probeWebGPU, webgpuDeviceInfo, webgpuStats } from "../src/backend/webgpu";
+import { ATTENTION_GRAD_ENV, hasFusedAttentionGrad, probeWebGPU, webgpuDeviceInfo, webgpuStats } from "../src/backend/webgpu";
+import { withEnv } from "./env";
 import { AdamW } from "../src/train/adamw";
 import { clipCoefficient, globalGradNorm, globalGradNormTensor } from "../src/train/gradClip";
 import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
@@ -264,6 +265,15 @@ test("Trainer on webgpu (figures read every 8 steps): the same log history as on
   }
 });
 
+test("BERT_IMDB_ATTENTION_GRAD picks how attention trains on webgpu: fused kernels (default) or composed tf ops", (t) => {
+  if (!ready(t)) return;
+  assert.equal(hasFusedAttentionGrad(64), true);
+  withEnv({ [ATTENTION_GRAD_ENV]: "composed" }, () => assert.equal(hasFusedAttentionGrad(64), false));
+  withEnv({ [ATTENTION_GRAD_ENV]: "fast" }, () => assert.throws(() => hasFusedAttentionGrad(64), /BERT_IMDB_ATTENTION_GRAD=fast is not a form of the attention gradient: use fused \(the default\) or composed/));
+  // Head sizes whose staged rows would not fit 32 KiB of workgroup memory stay composed.
+  assert.equal(hasFusedAttentionGrad(128), false);
+});
+
 // Each fused kernel against its reference; none may leave a tensor behind.
 const KERNEL_CHECKS: Array<[string, () => CheckResult]> = [
   ["sum-of-squares kernel on webgpu matches a float64 sum (one and two passes, many tensors at once)", checkSumOfSquaresKernel],
@@ -271,7 +281,7 @@ const KERNEL_CHECKS: Array<[string, () => CheckResult]> = [
   ["fused GELU on webgpu matches the composed one (forward and gradient)", checkGeluKernel],
   ["tiled matMul on webgpu matches tfjs's matMul (all transpose forms, odd sizes, bias)", checkMatMulKernel],
   ["linear + GELU in one dispatch on webgpu matches linear then GELU, and is not used under a gradient tape", checkLinearGelu],
-  ["fused attention on webgpu matches the composed one (forward, gradient; masked, odd lengths)", checkAttentionKernel],
+  ["fused attention on webgpu matches the composed one (forward with dropout inside, the two-dispatch gradient; masked, odd lengths)", checkAttentionKernel],
   ["dropout on webgpu: masks bit-identical to the JavaScript ones, and applied in one dispatch the same as x × mask (forward, gradient)", checkDropoutKernel],
 ];
 for (const [title, check] of KERNEL_CHECKS) {

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../src/backend/tf";
-import { adamwStepOnDevice, ATTENTION_KERNEL, DROPOUT_APPLY_KERNEL, dropoutFused, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, MATMUL_VARIANT_ENV } from "../src/backend/webgpu";
+import { adamwStepOnDevice, ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, DROPOUT_APPLY_KERNEL, dropoutFused, hasFusedAttentionGrad, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, MATMUL_VARIANT_ENV } from "../src/backend/webgpu";
 import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { DROPOUT_MASK_KERNEL, dropoutMaskValues } from "../src/model/dropout";
 import { attention, dropoutAddLayerNorm, dropoutMask, gelu, layerNorm, linear } from "../src/model/ops";
@@ -602,18 +602,26 @@ export function checkMatMulKernel(): CheckResult {
   return { name: "tiled matMul vs tfjs matMul", pass: worst <= tol, detail: `max|diff|/max|tfjs|: ${rows.join("; ")} (tolerance ${tol})`, figures: { worst } };
 }
 
-/** The fused attention kernel (and its custom gradient) against the composed tf-op attention. */
+/**
+ * The fused attention kernels (forward with dropout inside, the two-dispatch gradient) against the composed tf-op
+ * attention with the mask from dropoutMask; and the fused forward with the composed gradient, which head sizes
+ * beyond the gradient kernel's use.
+ */
 export function checkAttentionKernel(): CheckResult {
   let worst = 0;
   const rows: string[] = [];
-  const cases: Array<[number, number, number, number, boolean]> = [
-    [2, 7, 2, 8, true],
-    [3, 130, 4, 16, true],
-    [2, 128, 12, 64, false],
+  const cases: Array<[number, number, number, number, boolean, number]> = [
+    [2, 7, 2, 8, true, 0],
+    [3, 130, 4, 16, true, 0],
+    [2, 128, 12, 64, false, 0],
+    [2, 7, 2, 8, true, 0.5],
+    [3, 130, 4, 16, true, 0.1],
+    [2, 128, 12, 64, true, 0.1],
   ];
-  for (const [batch, seq, heads, headSize, masked] of cases) {
+  for (const [batch, seq, heads, headSize, masked, rate] of cases) {
     const shape = { batch, seq, heads, headSize };
     const n = batch * seq * 3 * heads * headSize;
+    const site = rate > 0 ? { rate, seed: 1234 + seq } : null;
     const run = (): Float32Array[] =>
       tf.tidy(() => {
         const qkv = tf.tensor2d(randomArray(n, 41 + seq, 2), [batch * seq, 3 * heads * headSize]);
@@ -621,15 +629,20 @@ export function checkAttentionKernel(): CheckResult {
         // Pad the last positions of every other sequence, as the tokenizer's padding would.
         const maskValues = new Float32Array(batch * seq).map((_, i) => (masked && Math.floor(i / seq) % 2 === 1 && i % seq > seq / 2 ? FLOAT32_MIN : 0));
         const maskBias = masked ? tf.tensor4d(maskValues, [batch, 1, 1, seq]) : null;
-        const f = (x: tf.Tensor) => tf.sum(tf.mul(attention(x, shape, maskBias, null), w)) as tf.Scalar;
-        return [attention(qkv, shape, maskBias, null).dataSync() as Float32Array, tf.grad(f)(qkv).dataSync() as Float32Array];
+        const f = (x: tf.Tensor) => tf.sum(tf.mul(attention(x, shape, maskBias, site), w)) as tf.Scalar;
+        return [attention(qkv, shape, maskBias, site).dataSync() as Float32Array, tf.grad(f)(qkv).dataSync() as Float32Array];
       });
-    if (!hasFusedAttention(headSize)) throw new Error("the fused attention kernel is not registered for this backend");
-    const fused = run();
-    const plain = withoutWebGPUKernels([ATTENTION_KERNEL], run);
-    const d = relMaxDiffs(fused, plain);
-    worst = Math.max(worst, ...d);
-    rows.push(`B${batch} S${seq} heads ${heads}×${headSize}${masked ? " masked" : ""}: ctx ${exp(d[0])}, dqkv ${exp(d[1])}`);
+    if (!hasFusedAttention(headSize) || !hasFusedAttentionGrad(headSize)) throw new Error("the fused attention kernels are not registered for this backend");
+    const plain = withoutWebGPUKernels([ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL], run);
+    if (!(maxAbs(plain[0]) > 0 && maxAbs(plain[1]) > 0)) throw new Error("the composed attention gave all zeros: a GPU error upstream?");
+    const forms: Array<[string, string[]]> = site ? [["fused", []]] : [["fused", []], ["fused forward, composed gradient", [ATTENTION_GRAD_KERNEL]]];
+    for (const [label, without] of forms) {
+      const fused = withoutWebGPUKernels(without, run);
+      if (!(maxAbs(fused[0]) > 0 && maxAbs(fused[1]) > 0)) throw new Error(`the ${label} attention gave all zeros: a GPU error?`);
+      const d = relMaxDiffs(fused, plain);
+      worst = Math.max(worst, ...d);
+      rows.push(`${label} B${batch} S${seq} heads ${heads}×${headSize}${masked ? " masked" : ""}${site ? ` dropout ${rate}` : ""}: ctx ${exp(d[0])}, dqkv ${exp(d[1])}`);
+    }
   }
   const tol = 1e-5;
   return { name: "fused attention vs composed (forward, gradient)", pass: worst <= tol, detail: `max|diff|/max|composed|: ${rows.join("; ")} (tolerance ${tol})`, figures: { worst } };

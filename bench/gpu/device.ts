@@ -18,7 +18,9 @@
 //   --bert-config base|small  --bert-batch 16  --bert-seq 128  --bert-warmup 2  --bert-steps 8
 //   --bert-optimizers device,project,composed  --submit-sweep 15,64,256 (steps each: --sweep-steps 3; "" = none)
 //   --eval-rows 2000  --eval-batch 16  --profile 1 (GPU time per kernel of one train step and one eval batch,
-//   from timestamp queries through tf.profile)  --matmul-sweep -1,2,3 (eval forward per WEBGPU_MATMUL_PROGRAM_TYPE)  --quick-epochs (preset: 3)  --quick-max-steps N  --quick-eval-rows N
+//   from timestamp queries through tf.profile)  --compare-tiled 1 (training and eval per matMul program: vec4,
+//   scalar, tfjs's)  --compare-attention 1 (training with the fused attention and dropout kernels against the
+//   composed forms)  --matmul-sweep -1,2,3 (eval forward per WEBGPU_MATMUL_PROGRAM_TYPE)  --quick-epochs (preset: 3)  --quick-max-steps N  --quick-eval-rows N
 //   --quick-adamw project|composed  --budget-golden 150  --budget-matmul 90  --budget-bert 180  --budget-quick 120 (seconds)
 //   --max-seconds 330 (the whole run; parts end early to stay within it)
 import * as fs from "node:fs";
@@ -43,7 +45,8 @@ import { linearScheduleWithWarmup } from "../../src/train/lrSchedule";
 import { Trainer } from "../../src/train/trainer";
 import { figureReadInterval, PendingStep, TrainStepper } from "../../src/train/trainStep";
 import { layerNorm } from "../../src/model/ops";
-import { hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, MATMUL_KERNEL, MATMUL_VARIANT_ENV, matMulTiled } from "../../src/backend/webgpu";
+import { ATTENTION_GRAD_ENV, DROPOUT_APPLY_KERNEL, hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, MATMUL_KERNEL, MATMUL_VARIANT_ENV, matMulTiled } from "../../src/backend/webgpu";
+import { withEnv } from "../../test/env";
 import { checkAdamWKernel, checkAttentionKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkLinearGelu, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, DeviceMomentsAdamW, withoutWebGPUKernels } from "../../test/webgpuGolden";
 
 // ---------------------------------------------------------------- arguments
@@ -76,6 +79,7 @@ const ARGS = {
   profile: arg("profile", "1") !== "0",
   matmulSweep: listArg("matmul-sweep", "-1,2,3").map(Number),
   compareTiled: arg("compare-tiled", "1") !== "0",
+  compareAttention: arg("compare-attention", "1") !== "0",
   evalBatch: intArg("eval-batch", 16),
   quickEpochs: arg("quick-epochs", ""),
   quickMaxSteps: intArg("quick-max-steps", 0),
@@ -492,6 +496,48 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
       } catch (err) {
         ab.error = err instanceof Error ? err.message : String(err);
         log(`tiled vs tfjs FAILED: ${ab.error}`);
+      } finally {
+        opt.dispose();
+        tf.dispose(Object.values(batch));
+      }
+      save();
+    }
+
+    // How attention and dropout train: the fused kernels (default) against the composed attention
+    // (BERT_IMDB_ATTENTION_GRAD=composed) and against that plus dropout as mask tensors, alternating in the
+    // same process; steps issued 8 at a time and read together, as the Trainer does.
+    if (ARGS.compareAttention && deadline - performance.now() > 20_000) {
+      const ab: Record<string, unknown> = {};
+      record.attentionForms = ab;
+      const batch = batchOf(evalSet, 0, B, S);
+      const opt = new AdamW(model.namedParameters(), { lr: 2e-5, weightDecay: 0.01 });
+      const stepper = new TrainStepper(model, opt, linearScheduleWithWarmup(2e-5, 0, 10_000), computeLoss, 1.0);
+      const group = () => TrainStepper.readResults(Array.from({ length: 8 }, (_, i) => stepper.issue([batch], [7 + i])));
+      const forms: Array<[string, string, string[]]> = [
+        ["fused attention and dropout", "fused", []],
+        ["composed attention", "composed", []],
+        ["composed attention, dropout as mask tensors", "composed", [DROPOUT_APPLY_KERNEL]],
+      ];
+      try {
+        for (let r = 0; r < 3 && deadline - performance.now() > 10_000; r++) {
+          for (const [label, attention, without] of forms) {
+            const ms = withEnv({ [ATTENTION_GRAD_ENV]: attention }, () =>
+              withoutWebGPUKernels(without, () => {
+                resetWebGPUStats();
+                group(); // warm-up (compiles the pipelines of this form on first use)
+                const warmStats = webgpuStats();
+                const s0 = performance.now();
+                group();
+                return { trainStepMs: round((performance.now() - s0) / 8, 2), dispatchesPerStep: Math.round(warmStats.dispatches / 8) };
+              }),
+            );
+            ab[`${label}#${r + 1}`] = ms;
+            log(`training with ${label} (round ${r + 1}): ${ms.trainStepMs} ms/step, ${ms.dispatchesPerStep} dispatches/step`);
+          }
+        }
+      } catch (err) {
+        ab.error = err instanceof Error ? err.message : String(err);
+        log(`attention forms FAILED: ${ab.error}`);
       } finally {
         opt.dispose();
         tf.dispose(Object.values(batch));

@@ -11,7 +11,7 @@ import { Rng } from "../random";
 import { writeSafetensors, TensorToWrite } from "../safetensors/write";
 import { formatLoadReport, LoadReport, loadCheckpoint } from "./checkpoint";
 import { BertConfig, BertConfigJson, LabelOptions } from "./config";
-import { attention, dropout, dropoutAddLayerNorm, dropoutMask, type DropoutSite, layerNorm, linear, linearActivation, siteSeed } from "./ops";
+import { attention, dropout, dropoutAddLayerNorm, type DropoutSite, layerNorm, linear, linearActivation, siteSeed } from "./ops";
 import { bertParamSpecs, initParam, LAYER_PARTS, layerPrefix, ParamSpec, sizeOf } from "./params";
 import { HubFileOptions, resolveModelFile } from "./resolve";
 import { summarizeParams, SummaryRow } from "./summary";
@@ -233,14 +233,7 @@ export class BertForSequenceClassification {
         const wqkv = tf.concat([w(LAYER_PARTS.query, "weight"), w(LAYER_PARTS.key, "weight"), w(LAYER_PARTS.value, "weight")], 0);
         const bqkv = tf.concat([w(LAYER_PARTS.query, "bias"), w(LAYER_PARTS.key, "bias"), w(LAYER_PARTS.value, "bias")], 0);
         const qkv = linear(h, wqkv, bqkv); // [B*S, 3H]
-        const attnDrop = training && cfg.attentionProbsDropoutProb > 0;
-        const dropSeed = attnDrop ? siteSeed(stepSeed, site++) : 0;
-        const ctx = attention(
-          qkv,
-          { batch: B, seq: S, heads: nh, headSize: dh },
-          maskBias,
-          attnDrop ? () => dropoutMask([B * nh, S, S], cfg.attentionProbsDropoutProb, dropSeed) : null,
-        );
+        const ctx = attention(qkv, { batch: B, seq: S, heads: nh, headSize: dh }, maskBias, nextSite(cfg.attentionProbsDropoutProb));
         const attnOut = linear(ctx, w(LAYER_PARTS.attnOut, "weight"), w(LAYER_PARTS.attnOut, "bias"));
         const h1 = dropoutAddLayerNorm(attnOut, h, w(LAYER_PARTS.attnNorm, "weight"), w(LAYER_PARTS.attnNorm, "bias"), eps, nextSite(cfg.hiddenDropoutProb));
         // Feed-forward.

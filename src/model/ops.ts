@@ -3,7 +3,7 @@
 // All activations are rank 2 ([tokens, features]); weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backend/tf";
 import { matMulFast } from "../backend/matmul";
-import { attentionFused, dropoutFused, type DropoutSite, geluFused, hasFusedAttention, hasFusedDropout, hasFusedGelu, hasFusedLayerNorm, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, matMulVec4 } from "../backend/webgpu/index";
+import { attentionFused, attentionFusedGrad, dropoutFused, hasFusedAttentionGrad, type DropoutSite, geluFused, hasFusedAttention, hasFusedDropout, hasFusedGelu, hasFusedLayerNorm, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, matMulVec4 } from "../backend/webgpu/index";
 import { dropoutMask } from "./dropout";
 export { dropoutMask };
 export type { DropoutSite };
@@ -186,10 +186,12 @@ export interface AttentionShape {
 /**
  * Scaled dot-product attention of the fused projections qkv [batch*seq, 3*hidden] (query | key | value, each
  * head-major as HF splits them) → context [batch*seq, hidden]. `maskBias` [batch, 1, 1, seq] is HF's additive
- * padding mask; `dropMask` (same shape as the probabilities, already scaled) applies attention dropout.
- * The backward pass uses torch's softmax gradient p·(dp − Σ p·dp).
+ * padding mask; `dropout` (training) applies dropout to the probabilities with the mask
+ * dropoutMask([batch·heads, seq, seq], rate, seed). The backward pass uses torch's softmax gradient
+ * p·(dp − Σ p·dp). On webgpu (head size ≤ 64) the forward pass is one dispatch and the backward two
+ * (src/backend/webgpu/attention.ts, attentionGrad.ts), dropout included, the mask computed from its seed.
  */
-export function attention(qkv: T, shape: AttentionShape, maskBias: T | null, dropMask: (() => T) | null): T {
+export function attention(qkv: T, shape: AttentionShape, maskBias: T | null, dropout: DropoutSite | null): T {
   const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
   const H = nh * dh;
   const scale = 1 / Math.sqrt(dh);
@@ -214,9 +216,19 @@ export function attention(qkv: T, shape: AttentionShape, maskBias: T | null, dro
     return tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [B * S, 3 * H]);
   };
 
-  // Without attention dropout, on a backend with the fused kernel: one dispatch forward; the backward pass
-  // (when there is one) recomputes the probabilities with tf ops.
-  if (!dropMask && hasFusedAttention(dh)) {
+  if (hasFusedAttention(dh) && hasFusedAttentionGrad(dh)) {
+    const fused = tf.customGrad((...args: Arg[]) => {
+      const x = args[0] as T;
+      const save = args[1] as tf.GradSaveFunc;
+      const ctx = attentionFused(x, shape, maskBias, dropout);
+      save([x, ctx]);
+      return { value: ctx, gradFunc: (dy: T, saved: T[]) => [attentionFusedGrad(saved[0], saved[1], dy, shape, maskBias, dropout)] };
+    });
+    return fused(qkv);
+  }
+  // Head sizes the gradient kernel does not take, without attention dropout: one dispatch forward; the backward
+  // pass (when there is one) recomputes the probabilities with tf ops.
+  if (!dropout && hasFusedAttention(dh)) {
     const fused = tf.customGrad((...args: Arg[]) => {
       const x = args[0] as T;
       const save = args[1] as tf.GradSaveFunc;
@@ -236,7 +248,7 @@ export function attention(qkv: T, shape: AttentionShape, maskBias: T | null, dro
     const x = args[0] as T;
     const save = args[1] as tf.GradSaveFunc;
     const { q, k, v, probs } = probabilities(x);
-    const mask = dropMask ? dropMask() : null;
+    const mask = dropout ? dropoutMask([B * nh, S, S], dropout.rate, dropout.seed) : null;
     const used = mask ? tf.mul(probs, mask) : probs;
     const ctx = tf.matMul(used, v);
     const value = tf.reshape(tf.transpose(tf.reshape(ctx, [B, nh, S, dh]), [0, 2, 1, 3]), [B * S, H]);

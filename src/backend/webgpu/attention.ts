@@ -1,19 +1,22 @@
-// Scaled dot-product attention of BERT's fused projections as one WebGPU dispatch (forward only; the caller's
-// custom gradient recomputes the probabilities with tf ops). The composed version (src/model/ops.ts) is a
+// Scaled dot-product attention of BERT's fused projections as one WebGPU dispatch (forward only; its gradient
+// is in attentionGrad.ts). With a dropout site, the probabilities' dropout mask is computed from its seed where
+// each probability meets its value row (same values as dropoutMask([B·nh, S, S], rate, seed)). The composed version (src/model/ops.ts) is a
 // transpose to heads, an unstack, two batched matMuls, the scale, the additive mask, a softmax and a
 // transpose back: ≈ 9 dispatches per layer, which on an H100 cost more host time than GPU time at
 // evaluation batch size. Here one invocation owns one query row of one head: it keeps q and the output
-// (head size ≤ 128, as vec4s) in registers, walks the keys in chunks of 64 that the workgroup stages in
+// (head size ≤ 64, as vec4s) in registers, walks the keys in chunks of 64 that the workgroup stages in
 // workgroup memory, and folds each key into a running (max, sum, output) — the online softmax — so the
 // S × S scores never exist in memory. Masked keys (HF's additive float32-min bias) contribute exp(−huge) = 0.
 // Registered for "webgpu" as BertImdbAttention.
 import { tf } from "../tf";
 import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
+import { DROPOUT_UNIFORMS, dropoutUniforms, type DropoutSite, WGSL_DROPOUT_HASH, WGSL_DROPOUT_KEEP } from "./dropout";
 
 export const ATTENTION_KERNEL = "BertImdbAttention";
 
 const ROWS = 64; // query rows per workgroup = keys staged per chunk
-const MAX_HEAD = 128;
+/** Largest head size: two staged blocks of 64 rows (keys and values) must fit 32 KiB of workgroup memory. */
+const MAX_HEAD = 64;
 
 class AttentionProgram implements WebGPUProgramLike {
   variableNames: string[];
@@ -26,12 +29,13 @@ class AttentionProgram implements WebGPUProgramLike {
   outputComponent = 4;
   variableComponents: number[];
 
-  constructor(batch: number, seq: number, heads: number, private readonly headSize: number, private readonly masked: boolean) {
+  constructor(batch: number, seq: number, heads: number, private readonly headSize: number, private readonly masked: boolean, private readonly dropout = false) {
     this.variableNames = masked ? ["QKV", "Mask"] : ["QKV"];
     this.variableComponents = masked ? [4, 1] : [4];
     this.outputShape = [batch * seq, heads * headSize];
     this.dispatch = [batch * heads * Math.ceil(seq / ROWS), 1, 1];
-    this.shaderKey = `bertImdbAttention_${headSize}_${masked ? "mask" : "nomask"}`;
+    this.shaderKey = `bertImdbAttention_${headSize}_${masked ? "mask" : "nomask"}${dropout ? "_dropout" : ""}`;
+    if (dropout) this.uniforms += DROPOUT_UNIFORMS;
   }
 
   getUserCode(): string {
@@ -41,12 +45,16 @@ class AttentionProgram implements WebGPUProgramLike {
     const stage = Array.from({ length: V }, (_, c) => `Ks[lid * ${V} + ${c}] = QKV[kBase + ${c}]; Vs[lid * ${V} + ${c}] = QKV[vBase + ${c}];`).join(" ");
     const zero = Array.from({ length: V }, (_, c) => `Ks[lid * ${V} + ${c}] = vec4<f32>(0.0); Vs[lid * ${V} + ${c}] = vec4<f32>(0.0);`).join(" ");
     const dot = Array.from({ length: V }, (_, c) => `dot(q${c}, Ks[j * ${V} + ${c}])`).join(" + ");
-    const update = Array.from({ length: V }, (_, c) => `o${c} = o${c} * corr + p * Vs[j * ${V} + ${c}];`).join(" ");
+    // With dropout the value rows are weighted by p·mask, while the normaliser l sums p alone (softmax first,
+    // dropout after, as torch's dropout(softmax(scores))); element (b·heads + h, query, key) of the mask.
+    const weight = this.dropout ? "p * dropoutKeep(u32((bh * S + qi) * S + k0 + j))" : "p";
+    const update = Array.from({ length: V }, (_, c) => `o${c} = o${c} * corr + pw * Vs[j * ${V} + ${c}];`).join(" ");
     const store = Array.from({ length: V }, (_, c) => `result[oBase + ${c}] = o${c} * inv;`).join(" ");
     const bias = this.masked ? "s = s + Mask[b * S + k0 + j];" : "";
     return `
       var<workgroup> Ks : array<vec4<f32>, ${ROWS * V}>;
       var<workgroup> Vs : array<vec4<f32>, ${ROWS * V}>;
+      ${this.dropout ? `${WGSL_DROPOUT_HASH}\n${WGSL_DROPOUT_KEEP}` : ""}
       fn main(index : i32) {
         let lid = i32(localId.x);
         let S = uniforms.seq;
@@ -85,6 +93,7 @@ class AttentionProgram implements WebGPUProgramLike {
             let corr = exp(m - mNew);
             let p = exp(s - mNew);
             l = l * corr + p;
+            let pw = ${weight};
             ${update}
             m = mNew;
           }
@@ -105,23 +114,28 @@ interface AttentionAttrs {
   heads: number;
   headSize: number;
   scale: number;
+  /** Attention dropout (training): rate > 0 and the site's seed. */
+  dropoutRate?: number;
+  dropoutSeed?: number;
 }
 
 function attentionKernel(args: { inputs: Record<string, TensorInfoLike | undefined>; backend: unknown; attrs?: Record<string, unknown> }): TensorInfoLike {
   const backend = args.backend as WebGPUKernelBackend;
   const { qkv, mask } = args.inputs;
-  const { batch, seq, heads, headSize, scale } = (args.attrs ?? {}) as unknown as AttentionAttrs;
+  const { batch, seq, heads, headSize, scale, dropoutRate, dropoutSeed } = (args.attrs ?? {}) as unknown as AttentionAttrs;
   if (!qkv || qkv.dtype !== "float32") throw new Error("attention (webgpu): qkv must be a float32 tensor");
   const H = heads * headSize;
   if (qkv.shape.join() !== [batch * seq, 3 * H].join()) throw new Error(`attention (webgpu): qkv must be [${batch * seq}, ${3 * H}], got [${qkv.shape.join(", ")}]`);
   if (mask && mask.shape.reduce((a, x) => a * x, 1) !== batch * seq) throw new Error(`attention (webgpu): the mask must hold batch × seq = ${batch * seq} values`);
-  const program = new AttentionProgram(batch, seq, heads, headSize, !!mask);
+  const site = dropoutRate ? { rate: dropoutRate, seed: dropoutSeed ?? 0 } : null;
+  const program = new AttentionProgram(batch, seq, heads, headSize, !!mask, site != null);
   const inputs = mask ? [qkv, { dataId: mask.dataId, shape: [batch * seq], dtype: mask.dtype }] : [qkv];
   return backend.runWebGPUProgram(program, inputs, "float32", [
     { type: "int32", data: [batch] },
     { type: "int32", data: [seq] },
     { type: "int32", data: [heads] },
     { type: "float32", data: [scale] },
+    ...(site ? dropoutUniforms(site) : []),
   ]);
 }
 
@@ -130,17 +144,18 @@ export function registerWebGPUAttention(): void {
   registerWebGPUKernel(ATTENTION_KERNEL, attentionKernel);
 }
 
-/** True when the active backend has the kernel and it supports this head size (a multiple of 4, ≤ 128). */
+/** True when the active backend has the kernel and it supports this head size (a multiple of 4, ≤ 64). */
 export function hasFusedAttention(headSize: number): boolean {
   return headSize % 4 === 0 && headSize <= MAX_HEAD && tf.getKernel(ATTENTION_KERNEL, tf.getBackend()) != null;
 }
 
 /**
  * Attention context [batch·seq, hidden] of qkv [batch·seq, 3·hidden] (query | key | value, head-major), with
- * an optional additive mask [batch, 1, 1, seq]. No gradient: call it inside a tf.customGrad.
+ * an optional additive mask [batch, 1, 1, seq] and optional dropout of the probabilities. No gradient: call it
+ * inside a tf.customGrad.
  */
-export function attentionFused(qkv: tf.Tensor, shape: { batch: number; seq: number; heads: number; headSize: number }, maskBias: tf.Tensor | null): tf.Tensor {
-  const attrs = { ...shape, scale: 1 / Math.sqrt(shape.headSize) };
+export function attentionFused(qkv: tf.Tensor, shape: { batch: number; seq: number; heads: number; headSize: number }, maskBias: tf.Tensor | null, dropout?: DropoutSite | null): tf.Tensor {
+  const attrs = { ...shape, scale: 1 / Math.sqrt(shape.headSize), ...(dropout && dropout.rate > 0 ? { dropoutRate: dropout.rate, dropoutSeed: dropout.seed >>> 0 } : {}) };
   const inputs: Record<string, tf.Tensor> = maskBias ? { qkv, mask: maskBias } : { qkv };
   return tf.engine().runKernel(ATTENTION_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }

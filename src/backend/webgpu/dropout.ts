@@ -23,16 +23,16 @@ export const WGSL_DROPOUT_HASH = `
   }`;
 
 /**
- * WGSL: the mask's value at `index` (0 or the kept scale) from uniforms seed, threshold and scale; needs
+ * WGSL: the mask's value at `index` (0 or the kept scale) from uniforms dropSeed, dropThreshold and dropScale; needs
  * WGSL_DROPOUT_HASH. The programs that apply dropout where they read x use it.
  */
 export const WGSL_DROPOUT_KEEP = `
   fn dropoutKeep(index : u32) -> f32 {
-    return select(0.0, uniforms.scale, dropoutHash(uniforms.seed, index) >= uniforms.threshold);
+    return select(0.0, uniforms.dropScale, dropoutHash(uniforms.dropSeed, index) >= uniforms.dropThreshold);
   }`;
 
 /** The uniforms those programs declare after their own (the order the kernels pass them in). */
-export const DROPOUT_UNIFORMS = "seed : u32, threshold : u32, scale : f32,";
+export const DROPOUT_UNIFORMS = "dropSeed : u32, dropThreshold : u32, dropScale : f32,";
 
 /** Seed, threshold and kept value of a dropout site as uniforms. */
 export function dropoutUniforms(d: DropoutSite): Array<{ type: "uint32" | "float32"; data: number[] }> {

@@ -1,0 +1,301 @@
+// The gradient of the fused attention (attention.ts) with respect to the fused projections qkv, in two WebGPU
+// dispatches instead of the ≈ 14 of the composed form (transposes to heads, four batched matMuls, the softmax
+// gradient, the stacking back). With P the probabilities, Z the dropout mask (1 without dropout), U = P∘Z, dO
+// the gradient of the context and O the context:
+//   dP = dO·Vᵀ,  D_i = Σ_j U_ij dP_ij = dO_i·O_i,  dS = P∘(Z∘dP − D)·scale,  dQ = dS·K,  dK = dSᵀ·Q,  dV = Uᵀ·dO
+// (torch's softmax gradient p·(dp − Σ p·dp) with dropout's mask inside). P is recomputed from q and k, the
+// mask from its seed; nothing of the forward pass is kept but qkv and the context.
+//   rows     one invocation per query row i of one (batch, head): the row's max and sum over all keys, then
+//            dS and U for every key, and dQ_i; writes dS and U ([B·heads, S, S] each) and dQ to a scratch tensor
+//   columns  one invocation per key j of one (batch, head): dK_j = Σ_i dS_ij q_i and dV_j = Σ_i U_ij dO_i over
+//            all queries, and writes d(qkv) for token j (dQ copied from the scratch)
+// Keys (rows pass) and queries with their dO (columns pass) are staged 64 at a time in workgroup memory, as the
+// forward kernel does. Registered for "webgpu" as BertImdbAttentionGrad.
+import { tf } from "../tf";
+import { DROPOUT_UNIFORMS, dropoutUniforms, type DropoutSite, WGSL_DROPOUT_HASH, WGSL_DROPOUT_KEEP } from "./dropout";
+import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
+
+export const ATTENTION_GRAD_KERNEL = "BertImdbAttentionGrad";
+
+const ROWS = 64;
+/** Largest head size whose two staged 64-row blocks fit 32 KiB of workgroup memory (the WebGPU default). */
+export const MAX_GRAD_HEAD = 64;
+
+const UNIFORMS = "batch : i32, seq : i32, heads : i32, scale : f32,";
+
+/** WGSL for each vec4 of a head row (c = 0 … V−1): statements side by side, or terms of one sum. */
+const each = (V: number, f: (c: number) => string) => Array.from({ length: V }, (_, c) => f(c)).join(" ");
+const sum = (V: number, f: (c: number) => string) => Array.from({ length: V }, (_, c) => f(c)).join(" + ");
+
+abstract class GradProgram implements WebGPUProgramLike {
+  abstract variableNames: string[];
+  abstract variableComponents: number[];
+  abstract outputShape: number[];
+  abstract shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [ROWS, 1, 1];
+  uniforms: string;
+
+  constructor(
+    batch: number,
+    seq: number,
+    heads: number,
+    protected readonly headSize: number,
+    protected readonly masked: boolean,
+    protected readonly dropout: boolean,
+  ) {
+    this.dispatch = [batch * heads * Math.ceil(seq / ROWS), 1, 1];
+    this.uniforms = UNIFORMS + (dropout ? DROPOUT_UNIFORMS : "");
+  }
+
+  /** Shared WGSL: the helpers and the (b, h, row-in-block) this invocation owns. */
+  protected prelude(): string {
+    return `${this.dropout ? `${WGSL_DROPOUT_HASH}\n${WGSL_DROPOUT_KEEP}` : ""}`;
+  }
+
+  protected indices(): string {
+    return `
+        let lid = i32(localId.x);
+        let S = uniforms.seq;
+        let NH = uniforms.heads;
+        let blocks = (S + ${ROWS - 1}) / ${ROWS};
+        let wg = i32(workgroupId.x);
+        let bh = wg / blocks;
+        let b = bh / NH;
+        let h = bh % NH;
+        let me = (wg % blocks) * ${ROWS} + lid;
+        let V4 = ${this.headSize / 4};
+        let H4 = NH * V4;
+        let row4 = 3 * H4;`;
+  }
+
+  abstract getUserCode(): string;
+}
+
+/** dS and U rows and dQ: output [2·B·heads·S·S + B·S·H] (dS plane, U plane, dQ as [B·S, H]). */
+class RowsProgram extends GradProgram {
+  variableNames: string[];
+  variableComponents: number[];
+  outputShape: number[];
+  shaderKey: string;
+
+  constructor(batch: number, seq: number, heads: number, headSize: number, masked: boolean, dropout: boolean) {
+    super(batch, seq, heads, headSize, masked, dropout);
+    this.variableNames = masked ? ["QKV", "DY", "CTX", "Mask"] : ["QKV", "DY", "CTX"];
+    this.variableComponents = masked ? [4, 4, 4, 1] : [4, 4, 4];
+    this.outputShape = [2 * batch * heads * seq * seq + batch * seq * heads * headSize];
+    this.shaderKey = `bertImdbAttentionGradRows_${headSize}_${masked ? "mask" : "nomask"}${dropout ? "_dropout" : ""}`;
+  }
+
+  getUserCode(): string {
+    const V = this.headSize / 4;
+    const bias = this.masked ? "s = s + Mask[b * S + k0 + j];" : "";
+    const dot = sum(V, (c) => `dot(q${c}, Ks[j * ${V} + ${c}])`);
+    const dotV = sum(V, (c) => `dot(g${c}, Vs[j * ${V} + ${c}])`);
+    const keep = this.dropout ? "dropoutKeep(u32(rowBase + k0 + j))" : "1.0";
+    return `
+      var<workgroup> Ks : array<vec4<f32>, ${ROWS * V}>;
+      var<workgroup> Vs : array<vec4<f32>, ${ROWS * V}>;
+      ${this.prelude()}
+      fn main(index : i32) {
+        ${this.indices()}
+        let qi = me;
+        let live = qi < S;
+        ${each(V, (c) => `var q${c} = vec4<f32>(0.0); var g${c} = vec4<f32>(0.0); var dq${c} = vec4<f32>(0.0);`)}
+        var D = 0.0;
+        if (live) {
+          let qBase = (b * S + qi) * row4 + h * V4;
+          let oBase = (b * S + qi) * H4 + h * V4;
+          ${each(V, (c) => `q${c} = QKV[qBase + ${c}]; g${c} = DY[oBase + ${c}]; D = D + dot(g${c}, CTX[oBase + ${c}]);`)}
+        }
+        // Pass 1: the row's max and sum of exp over all keys.
+        var m = -uniforms.INFINITY;
+        var l = 0.0;
+        for (var k0 = 0; k0 < S; k0 = k0 + ${ROWS}) {
+          let kj = k0 + lid;
+          if (kj < S) {
+            let kBase = (b * S + kj) * row4 + H4 + h * V4;
+            ${each(V, (c) => `Ks[lid * ${V} + ${c}] = QKV[kBase + ${c}];`)}
+          } else {
+            ${each(V, (c) => `Ks[lid * ${V} + ${c}] = vec4<f32>(0.0);`)}
+          }
+          workgroupBarrier();
+          let n = min(${ROWS}, S - k0);
+          for (var j = 0; j < n; j = j + 1) {
+            var s = (${dot}) * uniforms.scale;
+            ${bias}
+            let mNew = max(m, s);
+            l = l * exp(m - mNew) + exp(s - mNew);
+            m = mNew;
+          }
+          workgroupBarrier();
+        }
+        let invL = 1.0 / l;
+        // Pass 2: P, U and dS for every key; dQ accumulates dS·k.
+        let plane = uniforms.batch * NH * S * S;
+        let rowBase = (bh * S + qi) * S;
+        for (var k0 = 0; k0 < S; k0 = k0 + ${ROWS}) {
+          let kj = k0 + lid;
+          if (kj < S) {
+            let kBase = (b * S + kj) * row4 + H4 + h * V4;
+            let vBase = kBase + H4;
+            ${each(V, (c) => `Ks[lid * ${V} + ${c}] = QKV[kBase + ${c}]; Vs[lid * ${V} + ${c}] = QKV[vBase + ${c}];`)}
+          } else {
+            ${each(V, (c) => `Ks[lid * ${V} + ${c}] = vec4<f32>(0.0); Vs[lid * ${V} + ${c}] = vec4<f32>(0.0);`)}
+          }
+          workgroupBarrier();
+          let n = min(${ROWS}, S - k0);
+          for (var j = 0; j < n; j = j + 1) {
+            var s = (${dot}) * uniforms.scale;
+            ${bias}
+            let p = exp(s - m) * invL;
+            let z = ${keep};
+            let dp = ${dotV};
+            let ds = p * (z * dp - D) * uniforms.scale;
+            ${each(V, (c) => `dq${c} = dq${c} + ds * Ks[j * ${V} + ${c}];`)}
+            if (live) {
+              result[rowBase + k0 + j] = ds;
+              result[plane + rowBase + k0 + j] = p * z;
+            }
+          }
+          workgroupBarrier();
+        }
+        if (live) {
+          let dqBase = 2 * plane + ((b * S + qi) * H4 + h * V4) * 4;
+          ${each(V, (c) => `result[dqBase + ${4 * c}] = dq${c}.x; result[dqBase + ${4 * c + 1}] = dq${c}.y; result[dqBase + ${4 * c + 2}] = dq${c}.z; result[dqBase + ${4 * c + 3}] = dq${c}.w;`)}
+        }
+      }`;
+  }
+}
+
+/** d(qkv) [B·S, 3·H] from the rows pass's scratch: dQ copied, dK and dV summed over the queries. */
+class ColumnsProgram extends GradProgram {
+  variableNames = ["QKV", "DY", "G"];
+  variableComponents = [4, 4, 1];
+  outputShape: number[];
+  shaderKey: string;
+  outputComponent = 4;
+
+  constructor(batch: number, seq: number, heads: number, headSize: number) {
+    super(batch, seq, heads, headSize, false, false);
+    this.outputShape = [batch * seq, 3 * heads * headSize];
+    this.shaderKey = `bertImdbAttentionGradColumns_${headSize}`;
+  }
+
+  getUserCode(): string {
+    const V = this.headSize / 4;
+    return `
+      var<workgroup> Qs : array<vec4<f32>, ${ROWS * V}>;
+      var<workgroup> Gs : array<vec4<f32>, ${ROWS * V}>;
+      fn main(index : i32) {
+        ${this.indices()}
+        let kj = me;
+        let live = kj < S;
+        ${each(V, (c) => `var dk${c} = vec4<f32>(0.0); var dv${c} = vec4<f32>(0.0);`)}
+        let plane = uniforms.batch * NH * S * S;
+        for (var i0 = 0; i0 < S; i0 = i0 + ${ROWS}) {
+          let qi = i0 + lid;
+          if (qi < S) {
+            let qBase = (b * S + qi) * row4 + h * V4;
+            let oBase = (b * S + qi) * H4 + h * V4;
+            ${each(V, (c) => `Qs[lid * ${V} + ${c}] = QKV[qBase + ${c}]; Gs[lid * ${V} + ${c}] = DY[oBase + ${c}];`)}
+          } else {
+            ${each(V, (c) => `Qs[lid * ${V} + ${c}] = vec4<f32>(0.0); Gs[lid * ${V} + ${c}] = vec4<f32>(0.0);`)}
+          }
+          workgroupBarrier();
+          let n = min(${ROWS}, S - i0);
+          if (live) {
+            for (var i = 0; i < n; i = i + 1) {
+              let at = (bh * S + i0 + i) * S + kj;
+              let ds = G[at];
+              let u = G[plane + at];
+              ${each(V, (c) => `dk${c} = dk${c} + ds * Qs[i * ${V} + ${c}]; dv${c} = dv${c} + u * Gs[i * ${V} + ${c}];`)}
+            }
+          }
+          workgroupBarrier();
+        }
+        if (live) {
+          let outBase = (b * S + kj) * row4 + h * V4;
+          let dqBase = 2 * plane + ((b * S + kj) * H4 + h * V4) * 4;
+          ${each(V, (c) => `result[outBase + ${c}] = vec4<f32>(G[dqBase + ${4 * c}], G[dqBase + ${4 * c + 1}], G[dqBase + ${4 * c + 2}], G[dqBase + ${4 * c + 3}]);`)}
+          ${each(V, (c) => `result[outBase + H4 + ${c}] = dk${c}; result[outBase + 2 * H4 + ${c}] = dv${c};`)}
+        }
+      }`;
+  }
+}
+
+interface GradAttrs {
+  batch: number;
+  seq: number;
+  heads: number;
+  headSize: number;
+  scale: number;
+  dropoutRate?: number;
+  dropoutSeed?: number;
+}
+
+function attentionGradKernel(args: { inputs: Record<string, TensorInfoLike | undefined>; backend: unknown; attrs?: Record<string, unknown> }): TensorInfoLike {
+  const backend = args.backend as WebGPUKernelBackend;
+  const { qkv, ctx, dy, mask } = args.inputs;
+  const { batch, seq, heads, headSize, scale, dropoutRate, dropoutSeed } = (args.attrs ?? {}) as unknown as GradAttrs;
+  const H = heads * headSize;
+  const what = "attention gradient (webgpu)";
+  if (!qkv || !ctx || !dy) throw new Error(`${what}: inputs qkv, ctx and dy are required`);
+  if (qkv.shape.join() !== [batch * seq, 3 * H].join()) throw new Error(`${what}: qkv must be [${batch * seq}, ${3 * H}], got [${qkv.shape.join(", ")}]`);
+  for (const [name, t] of [["ctx", ctx], ["dy", dy]] as const) {
+    if (t.shape.join() !== [batch * seq, H].join()) throw new Error(`${what}: ${name} must be [${batch * seq}, ${H}], got [${t.shape.join(", ")}]`);
+  }
+  if (mask && mask.shape.reduce((a, x) => a * x, 1) !== batch * seq) throw new Error(`${what}: the mask must hold batch × seq = ${batch * seq} values`);
+  const site: DropoutSite | null = dropoutRate ? { rate: dropoutRate, seed: dropoutSeed ?? 0 } : null;
+  const uniforms: Array<{ type: "int32" | "float32" | "uint32"; data: number[] }> = [
+    { type: "int32", data: [batch] },
+    { type: "int32", data: [seq] },
+    { type: "int32", data: [heads] },
+    { type: "float32", data: [scale] },
+  ];
+  const rowInputs = [qkv, dy, ctx, ...(mask ? [{ dataId: mask.dataId, shape: [batch * seq], dtype: mask.dtype }] : [])];
+  const scratch = backend.runWebGPUProgram(new RowsProgram(batch, seq, heads, headSize, !!mask, site != null), rowInputs, "float32", [...uniforms, ...(site ? dropoutUniforms(site) : [])]);
+  try {
+    return backend.runWebGPUProgram(new ColumnsProgram(batch, seq, heads, headSize), [qkv, dy, scratch], "float32", uniforms);
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+}
+
+/** Registers the attention gradient kernel for "webgpu" (idempotent: an existing registration is kept). */
+export function registerWebGPUAttentionGrad(): void {
+  registerWebGPUKernel(ATTENTION_GRAD_KERNEL, attentionGradKernel);
+}
+
+/**
+ * BERT_IMDB_ATTENTION_GRAD=composed trains with the composed attention (tf ops, ≈ 25 dispatches per layer)
+ * instead of the fused kernels (1 forward, 2 backward): the form the H100/H200 figures in environment.md were
+ * measured with, kept for comparison until a GPU run has timed both.
+ */
+export const ATTENTION_GRAD_ENV = "BERT_IMDB_ATTENTION_GRAD";
+
+function fusedGradAsked(): boolean {
+  const v = (process.env[ATTENTION_GRAD_ENV] ?? "").trim().toLowerCase();
+  if (v === "" || v === "fused") return true;
+  if (v === "composed") return false;
+  throw new Error(`${ATTENTION_GRAD_ENV}=${process.env[ATTENTION_GRAD_ENV]} is not a form of the attention gradient: use fused (the default) or composed`);
+}
+
+/**
+ * True when the active backend has the gradient kernel, it supports this head size (a multiple of 4, ≤ 64) and
+ * BERT_IMDB_ATTENTION_GRAD does not ask for the composed form.
+ */
+export function hasFusedAttentionGrad(headSize: number): boolean {
+  return headSize % 4 === 0 && headSize <= MAX_GRAD_HEAD && tf.getKernel(ATTENTION_GRAD_KERNEL, tf.getBackend()) != null && fusedGradAsked();
+}
+
+/**
+ * d(qkv) [batch·seq, 3·hidden] of the fused attention, from qkv, its context output `ctx` and the context's
+ * gradient `dy`, with the same mask and dropout site as the forward pass. No gradient of its own.
+ */
+export function attentionFusedGrad(qkv: tf.Tensor, ctx: tf.Tensor, dy: tf.Tensor, shape: { batch: number; seq: number; heads: number; headSize: number }, maskBias: tf.Tensor | null, dropout: DropoutSite | null): tf.Tensor {
+  const attrs = { ...shape, scale: 1 / Math.sqrt(shape.headSize), ...(dropout && dropout.rate > 0 ? { dropoutRate: dropout.rate, dropoutSeed: dropout.seed >>> 0 } : {}) };
+  const inputs: Record<string, tf.Tensor> = maskBias ? { qkv, ctx, dy, mask: maskBias } : { qkv, ctx, dy };
+  return tf.engine().runKernel(ATTENTION_GRAD_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
