@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { before, test, TestContext } from "node:test";
 import { initBackend } from "../src/backend/initBackend";
 import { tf } from "../src/backend/tf";
-import { ATTENTION_GRAD_ENV, hasFusedAttentionGrad, probeWebGPU, webgpuDeviceInfo, webgpuStats } from "../src/backend/webgpu";
+import { hasFusedAttentionGrad, hasFusedDropout, probeWebGPU, TRAIN_FUSED_ENV, webgpuDeviceInfo, webgpuStats } from "../src/backend/webgpu";
 import { withEnv } from "./env";
 import { AdamW } from "../src/train/adamw";
 import { clipCoefficient, globalGradNorm, globalGradNormTensor } from "../src/train/gradClip";
@@ -229,7 +229,7 @@ test("clipping inside the webgpu AdamW: the host's update without reading the no
   }
 });
 
-test("Trainer on webgpu (figures read every 8 steps): the same log history as on cpu, within the GPU tolerance", async (t) => {
+test("Trainer on webgpu (figures read every 8 steps), with and without the fused training kernels: the same log history as on cpu, within the GPU tolerance", async (t) => {
   if (!ready(t)) return;
   const fs = await import("node:fs");
   const os = await import("node:os");
@@ -250,28 +250,36 @@ test("Trainer on webgpu (figures read every 8 steps): the same log history as on
   };
   try {
     const cpu = await run("cpu");
-    const reads = webgpuStats().syncReads;
-    const gpu = await run("webgpu");
-    t.diagnostic(`synchronous reads in the webgpu run: ${webgpuStats().syncReads - reads}`);
-    assert.deepEqual(gpu.map((e) => e.step), cpu.map((e) => e.step));
-    gpu.forEach((e, i) => {
-      for (const k of ["loss", "grad_norm", "learning_rate", "eval_loss"]) {
-        if (typeof cpu[i][k] !== "number") continue;
-        assert.ok(Math.abs((e[k] as number) - (cpu[i][k] as number)) <= 1e-4 * Math.max(1, Math.abs(cpu[i][k] as number)), `step ${e.step} ${k}: ${e[k]} vs ${cpu[i][k]}`);
-      }
-    });
+    const dispatches: number[] = [];
+    for (const fused of ["0", "1"]) {
+      const before = webgpuStats();
+      const gpu = await withEnv({ [TRAIN_FUSED_ENV]: fused }, () => run("webgpu"));
+      const after = webgpuStats();
+      dispatches.push(after.dispatches - before.dispatches);
+      t.diagnostic(`${TRAIN_FUSED_ENV}=${fused}: ${after.syncReads - before.syncReads} synchronous reads, ${after.dispatches - before.dispatches} dispatches`);
+      assert.deepEqual(gpu.map((e) => e.step), cpu.map((e) => e.step));
+      gpu.forEach((e, i) => {
+        for (const k of ["loss", "grad_norm", "learning_rate", "eval_loss"]) {
+          if (typeof cpu[i][k] !== "number") continue;
+          assert.ok(Math.abs((e[k] as number) - (cpu[i][k] as number)) <= 1e-4 * Math.max(1, Math.abs(cpu[i][k] as number)), `${TRAIN_FUSED_ENV}=${fused}, step ${e.step} ${k}: ${e[k]} vs ${cpu[i][k]}`);
+        }
+      });
+    }
+    assert.ok(dispatches[1] < dispatches[0] * 0.9, `the fused training kernels were not used: ${dispatches[1]} vs ${dispatches[0]} dispatches`);
   } finally {
     await tf.setBackend("webgpu");
   }
 });
 
-test("BERT_IMDB_ATTENTION_GRAD picks how attention trains on webgpu: fused kernels (default) or composed tf ops", (t) => {
+test("BERT_IMDB_WEBGPU_TRAIN_FUSED=1 turns on the fused training kernels (attention gradient, dropout applied in place); off by default", (t) => {
   if (!ready(t)) return;
-  assert.equal(hasFusedAttentionGrad(64), true);
-  withEnv({ [ATTENTION_GRAD_ENV]: "composed" }, () => assert.equal(hasFusedAttentionGrad(64), false));
-  withEnv({ [ATTENTION_GRAD_ENV]: "fast" }, () => assert.throws(() => hasFusedAttentionGrad(64), /BERT_IMDB_ATTENTION_GRAD=fast is not a form of the attention gradient: use fused \(the default\) or composed/));
-  // Head sizes whose staged rows would not fit 32 KiB of workgroup memory stay composed.
-  assert.equal(hasFusedAttentionGrad(128), false);
+  withEnv({ [TRAIN_FUSED_ENV]: undefined }, () => assert.deepEqual([hasFusedAttentionGrad(64), hasFusedDropout()], [false, false]));
+  withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => {
+    assert.deepEqual([hasFusedAttentionGrad(64), hasFusedDropout()], [true, true]);
+    // Head sizes whose staged rows would not fit 32 KiB of workgroup memory stay composed.
+    assert.equal(hasFusedAttentionGrad(128), false);
+  });
+  withEnv({ [TRAIN_FUSED_ENV]: "yes" }, () => assert.throws(() => hasFusedDropout(), /BERT_IMDB_WEBGPU_TRAIN_FUSED=yes must be 1 \(fused attention and dropout kernels in training\) or 0/));
 });
 
 // Each fused kernel against its reference; none may leave a tensor behind.
@@ -305,6 +313,13 @@ test("tiny-bert batch0 on webgpu: loss and every gradient within 1e-4 of transfo
   const dir = requireShared(t, "golden/tiny-bert");
   if (!dir) return;
   report(t, await checkGradients(dir));
+});
+
+test("tiny-bert batch0 on webgpu with the fused training kernels (BERT_IMDB_WEBGPU_TRAIN_FUSED=1): loss and every gradient within 1e-4 of transformers", async (t) => {
+  if (!ready(t)) return;
+  const dir = requireShared(t, "golden/tiny-bert");
+  if (!dir) return;
+  report(t, await withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => checkGradients(dir)));
 });
 
 test("five golden AdamW steps on webgpu through TrainStepper (src/train's AdamW)", async (t) => {

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../src/backend/tf";
-import { adamwStepOnDevice, ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, DROPOUT_APPLY_KERNEL, dropoutFused, hasFusedAttentionGrad, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, MATMUL_VARIANT_ENV } from "../src/backend/webgpu";
+import { adamwStepOnDevice, TRAIN_FUSED_ENV, ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, DROPOUT_APPLY_KERNEL, dropoutFused, hasFusedAttentionGrad, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, MATMUL_VARIANT_ENV } from "../src/backend/webgpu";
 import { BertForSequenceClassification, computeLoss } from "../src/model";
 import { DROPOUT_MASK_KERNEL, dropoutMaskValues } from "../src/model/dropout";
 import { attention, dropoutAddLayerNorm, dropoutMask, gelu, layerNorm, linear } from "../src/model/ops";
@@ -421,7 +421,7 @@ export function checkLayerNormKernel(): CheckResult {
     // The model's entry point takes the fused path on webgpu and gives the same values.
     const viaModel = tf.tidy(() => {
       const [x, r, g, b] = [tf.tensor2d(randomArray(n * h, 41 + n, 2), [n, h]), tf.tensor2d(randomArray(n * h, 42 + n, 1), [n, h]), tf.tensor1d(randomArray(h, 43 + h, 1)), tf.tensor1d(randomArray(h, 44 + h, 0.5))];
-      return dropoutAddLayerNorm(x, r, g, b, 1e-12, { rate, seed }).dataSync() as Float32Array;
+      return withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => dropoutAddLayerNorm(x, r, g, b, 1e-12, { rate, seed }).dataSync() as Float32Array);
     });
     if (maxAbsDiff(viaModel, fused[0]) !== 0) throw new Error("dropoutAddLayerNorm did not take the fused path on webgpu");
     const d = relMaxDiffs(fused, plain);
@@ -534,7 +534,7 @@ export function checkDropoutKernel(): CheckResult {
       const x = tf.tensor(randomArray(n, 61, 1), shape);
       const w = tf.tensor(randomArray(n, 62, 1), shape);
       const viaKernel = (xi: tf.Tensor) => {
-        const y = dropoutFused(xi, { rate, seed });
+        const y = withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => dropoutFused(xi, { rate, seed }));
         if (!y) throw new Error(`dropoutFused refused [${shape.join(", ")}]`);
         return y;
       };
@@ -604,8 +604,8 @@ export function checkMatMulKernel(): CheckResult {
 
 /**
  * The fused attention kernels (forward with dropout inside, the two-dispatch gradient) against the composed tf-op
- * attention with the mask from dropoutMask; and the fused forward with the composed gradient, which head sizes
- * beyond the gradient kernel's use.
+ * attention with the mask from dropoutMask (BERT_IMDB_WEBGPU_TRAIN_FUSED=1); and the fused forward with the
+ * composed gradient, which training uses without that flag (and for head sizes beyond the gradient kernel's).
  */
 export function checkAttentionKernel(): CheckResult {
   let worst = 0;
@@ -632,12 +632,12 @@ export function checkAttentionKernel(): CheckResult {
         const f = (x: tf.Tensor) => tf.sum(tf.mul(attention(x, shape, maskBias, site), w)) as tf.Scalar;
         return [attention(qkv, shape, maskBias, site).dataSync() as Float32Array, tf.grad(f)(qkv).dataSync() as Float32Array];
       });
-    if (!hasFusedAttention(headSize) || !hasFusedAttentionGrad(headSize)) throw new Error("the fused attention kernels are not registered for this backend");
+    if (!hasFusedAttention(headSize) || !withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => hasFusedAttentionGrad(headSize))) throw new Error("the fused attention kernels are not registered for this backend");
     const plain = withoutWebGPUKernels([ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL], run);
     if (!(maxAbs(plain[0]) > 0 && maxAbs(plain[1]) > 0)) throw new Error("the composed attention gave all zeros: a GPU error upstream?");
     const forms: Array<[string, string[]]> = site ? [["fused", []]] : [["fused", []], ["fused forward, composed gradient", [ATTENTION_GRAD_KERNEL]]];
     for (const [label, without] of forms) {
-      const fused = withoutWebGPUKernels(without, run);
+      const fused = withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => withoutWebGPUKernels(without, run));
       if (!(maxAbs(fused[0]) > 0 && maxAbs(fused[1]) > 0)) throw new Error(`the ${label} attention gave all zeros: a GPU error?`);
       const d = relMaxDiffs(fused, plain);
       worst = Math.max(worst, ...d);

@@ -19,8 +19,8 @@
 //   --bert-optimizers device,project,composed  --submit-sweep 15,64,256 (steps each: --sweep-steps 3; "" = none)
 //   --eval-rows 2000  --eval-batch 16  --profile 1 (GPU time per kernel of one train step and one eval batch,
 //   from timestamp queries through tf.profile)  --compare-tiled 1 (training and eval per matMul program: vec4,
-//   scalar, tfjs's)  --compare-attention 1 (training with the fused attention and dropout kernels against the
-//   composed forms)  --matmul-sweep -1,2,3 (eval forward per WEBGPU_MATMUL_PROGRAM_TYPE)  --quick-epochs (preset: 3)  --quick-max-steps N  --quick-eval-rows N
+//   scalar, tfjs's)  --compare-attention 1 (training with BERT_IMDB_WEBGPU_TRAIN_FUSED=1, the fused attention
+//   and dropout kernels, against the composed forms)  --matmul-sweep -1,2,3 (eval forward per WEBGPU_MATMUL_PROGRAM_TYPE)  --quick-epochs (preset: 3)  --quick-max-steps N  --quick-eval-rows N
 //   --quick-adamw project|composed  --budget-golden 150  --budget-matmul 90  --budget-bert 180  --budget-quick 120 (seconds)
 //   --max-seconds 330 (the whole run; parts end early to stay within it)
 import * as fs from "node:fs";
@@ -45,7 +45,7 @@ import { linearScheduleWithWarmup } from "../../src/train/lrSchedule";
 import { Trainer } from "../../src/train/trainer";
 import { figureReadInterval, PendingStep, TrainStepper } from "../../src/train/trainStep";
 import { layerNorm } from "../../src/model/ops";
-import { ATTENTION_GRAD_ENV, DROPOUT_APPLY_KERNEL, hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, MATMUL_KERNEL, MATMUL_VARIANT_ENV, matMulTiled } from "../../src/backend/webgpu";
+import { ATTENTION_GRAD_KERNEL, TRAIN_FUSED_ENV, hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, MATMUL_KERNEL, MATMUL_VARIANT_ENV, matMulTiled } from "../../src/backend/webgpu";
 import { withEnv } from "../../test/env";
 import { checkAdamWKernel, checkAttentionKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkLinearGelu, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, DeviceMomentsAdamW, withoutWebGPUKernels } from "../../test/webgpuGolden";
 
@@ -239,6 +239,7 @@ async function partGolden(deadline: number, record: Record<string, unknown>): Pr
   // reference; the matMul check compiles a pipeline per shape and form (≈ 1 s each on the H100), so it is last.
   await guarded(record, "forward", deadline, () => checkForward(dir));
   await guarded(record, "gradients", deadline, () => checkGradients(dir));
+  await guarded(record, "gradients (BERT_IMDB_WEBGPU_TRAIN_FUSED=1)", deadline, () => withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => checkGradients(dir)));
   await guarded(record, "five steps (device moments)", deadline, () => checkFiveSteps(dir, "device"));
   await guarded(record, "five steps (src/train AdamW)", deadline, () => checkFiveSteps(dir, "project"));
   await guarded(record, "AdamW kernel", deadline, () => checkAdamWKernel());
@@ -503,9 +504,10 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
       save();
     }
 
-    // How attention and dropout train: the fused kernels (default) against the composed attention
-    // (BERT_IMDB_ATTENTION_GRAD=composed) and against that plus dropout as mask tensors, alternating in the
-    // same process; steps issued 8 at a time and read together, as the Trainer does.
+    // How attention and dropout train: the composed forms (the default) against BERT_IMDB_WEBGPU_TRAIN_FUSED=1
+    // (attention in three dispatches, dropout applied inside the kernels) and against that flag with the
+    // attention gradient composed (dropout alone fused), alternating in the same process; steps issued 8 at a
+    // time and read together, as the Trainer does.
     if (ARGS.compareAttention && deadline - performance.now() > 20_000) {
       const ab: Record<string, unknown> = {};
       record.attentionForms = ab;
@@ -514,14 +516,14 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
       const stepper = new TrainStepper(model, opt, linearScheduleWithWarmup(2e-5, 0, 10_000), computeLoss, 1.0);
       const group = () => TrainStepper.readResults(Array.from({ length: 8 }, (_, i) => stepper.issue([batch], [7 + i])));
       const forms: Array<[string, string, string[]]> = [
-        ["fused attention and dropout", "fused", []],
-        ["composed attention", "composed", []],
-        ["composed attention, dropout as mask tensors", "composed", [DROPOUT_APPLY_KERNEL]],
+        ["composed attention and dropout (default)", "0", []],
+        ["fused attention and dropout", "1", []],
+        ["fused dropout, composed attention", "1", [ATTENTION_GRAD_KERNEL]],
       ];
       try {
         for (let r = 0; r < 3 && deadline - performance.now() > 10_000; r++) {
-          for (const [label, attention, without] of forms) {
-            const ms = withEnv({ [ATTENTION_GRAD_ENV]: attention }, () =>
+          for (const [label, fusedFlag, without] of forms) {
+            const ms = withEnv({ [TRAIN_FUSED_ENV]: fusedFlag }, () =>
               withoutWebGPUKernels(without, () => {
                 resetWebGPUStats();
                 group(); // warm-up (compiles the pipelines of this form on first use)

@@ -6,7 +6,7 @@
 // should make one, at its end.
 // Each is then timed (median wall time over --repeat runs): on a software adapter that mixes host and "GPU"
 // work on the same cores, so compare such times only side by side on one machine.
-// Options: --layers 12 --hidden 64 --batch 2 --seq 128 --repeat 10 (the count depends on the layers, not on the sizes).
+// Options: --layers 12 --hidden 64 --batch 2 --seq 128 --repeat 10 --top 12 (kernel names listed) (the count depends on the layers, not on the sizes).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { initBackend } from "../../src/backend/initBackend";
@@ -46,10 +46,13 @@ async function count(label: string, fn: () => unknown, repeat: number): Promise<
   });
   const byName = new Map<string, number>();
   for (const k of info.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + 1);
-  const top = [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([n, c]) => `${n} ${c}`);
+  const top = [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([n, c]) => `${n} ${c}`);
   const ms = medianMs(fn, repeat);
   console.log(`${label}: ${dispatches} dispatches, ${syncReads} synchronous read(s), ${info.kernels.length} kernel calls, median ${ms.toFixed(1)} ms over ${repeat} runs (most called: ${top.join(", ")})`);
 }
+
+/** How many kernel names to list, most called first (--top). */
+const TOP = arg("top", 12);
 
 async function main(): Promise<void> {
   await initBackend("webgpu");

@@ -14,6 +14,7 @@
 import { tf } from "../tf";
 import { DROPOUT_UNIFORMS, dropoutUniforms, type DropoutSite, WGSL_DROPOUT_HASH, WGSL_DROPOUT_KEEP } from "./dropout";
 import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
+import { trainFusedAsked } from "./trainFused";
 
 export const ATTENTION_GRAD_KERNEL = "BertImdbAttentionGrad";
 
@@ -269,25 +270,11 @@ export function registerWebGPUAttentionGrad(): void {
 }
 
 /**
- * BERT_IMDB_ATTENTION_GRAD=composed trains with the composed attention (tf ops, ≈ 25 dispatches per layer)
- * instead of the fused kernels (1 forward, 2 backward): the form the H100/H200 figures in environment.md were
- * measured with, kept for comparison until a GPU run has timed both.
- */
-export const ATTENTION_GRAD_ENV = "BERT_IMDB_ATTENTION_GRAD";
-
-function fusedGradAsked(): boolean {
-  const v = (process.env[ATTENTION_GRAD_ENV] ?? "").trim().toLowerCase();
-  if (v === "" || v === "fused") return true;
-  if (v === "composed") return false;
-  throw new Error(`${ATTENTION_GRAD_ENV}=${process.env[ATTENTION_GRAD_ENV]} is not a form of the attention gradient: use fused (the default) or composed`);
-}
-
-/**
- * True when the active backend has the gradient kernel, it supports this head size (a multiple of 4, ≤ 64) and
- * BERT_IMDB_ATTENTION_GRAD does not ask for the composed form.
+ * True when BERT_IMDB_WEBGPU_TRAIN_FUSED=1 asks for the fused training kernels, the active backend has the
+ * gradient kernel and it supports this head size (a multiple of 4, ≤ 64).
  */
 export function hasFusedAttentionGrad(headSize: number): boolean {
-  return headSize % 4 === 0 && headSize <= MAX_GRAD_HEAD && tf.getKernel(ATTENTION_GRAD_KERNEL, tf.getBackend()) != null && fusedGradAsked();
+  return headSize % 4 === 0 && headSize <= MAX_GRAD_HEAD && tf.getKernel(ATTENTION_GRAD_KERNEL, tf.getBackend()) != null && trainFusedAsked();
 }
 
 /**

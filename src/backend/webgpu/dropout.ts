@@ -6,6 +6,7 @@
 // and never stored; its gradient is the same kernel on dy (`dropoutFused`).
 import { tf } from "../tf";
 import { DROPOUT_MASK_KERNEL, dropThreshold, fillDropoutMask } from "../../model/dropout";
+import { trainFusedAsked } from "./trainFused";
 import { FLAT_WORKGROUP, flat, FlatProgram, sizeOf, TensorInfoLike, WebGPUKernelBackend, registerWebGPUKernel } from "./program";
 
 const WORKGROUP = FLAT_WORKGROUP;
@@ -148,9 +149,9 @@ export function registerWebGPUDropout(): void {
   registerWebGPUKernel(DROPOUT_APPLY_KERNEL, dropoutApplyKernel);
 }
 
-/** True when the active backend has the dropout-apply kernel. */
+/** True when BERT_IMDB_WEBGPU_TRAIN_FUSED=1 asks for it and the active backend has the dropout-apply kernel. */
 export function hasFusedDropout(): boolean {
-  return tf.getKernel(DROPOUT_APPLY_KERNEL, tf.getBackend()) != null;
+  return tf.getKernel(DROPOUT_APPLY_KERNEL, tf.getBackend()) != null && trainFusedAsked();
 }
 
 /** x·mask (+ residual) through the apply kernel, no gradient of its own. */

@@ -15,4 +15,5 @@ export { geluFused, hasFusedGelu, registerWebGPUGelu, GELU_KERNEL, GELU_GRAD_KER
 export { dropoutApply, dropoutFused, hasFusedDropout, registerWebGPUDropout, DROPOUT_APPLY_KERNEL, WGSL_DROPOUT_HASH, type DropoutSite } from "./dropout";
 export { linearGeluInference, matMulTiled, matMulVec4, registerWebGPUMatMul, MATMUL_KERNEL, MATMUL_VARIANT_ENV } from "./matmul";
 export { attentionFused, hasFusedAttention, registerWebGPUAttention, ATTENTION_KERNEL } from "./attention";
-export { attentionFusedGrad, hasFusedAttentionGrad, registerWebGPUAttentionGrad, ATTENTION_GRAD_ENV, ATTENTION_GRAD_KERNEL } from "./attentionGrad";
+export { attentionFusedGrad, hasFusedAttentionGrad, registerWebGPUAttentionGrad, ATTENTION_GRAD_KERNEL } from "./attentionGrad";
+export { TRAIN_FUSED_ENV, trainFusedAsked } from "./trainFused";
