@@ -15,6 +15,32 @@ import { DROPOUT_UNIFORMS, dropoutUniforms, type DropoutSite, WGSL_DROPOUT_HASH,
 export const ATTENTION_KERNEL = "BertImdbAttention";
 
 const ROWS = 64; // query rows per workgroup = keys staged per chunk
+
+/**
+ * WGSL of the attention programs' indexing: one workgroup of 64 invocations per block of 64 rows (queries or
+ * keys) of one (batch b, head h), `me` the row this invocation owns; V4, H4, row4 the vec4s per head row, per
+ * hidden row and per qkv row; S and NH the sequence length and head count.
+ */
+export function attentionIndices(headSize: number): string {
+  return `
+        let lid = i32(localId.x);
+        let S = uniforms.seq;
+        let NH = uniforms.heads;
+        let blocks = (S + ${ROWS - 1}) / ${ROWS};
+        let wg = i32(workgroupId.x);
+        let bh = wg / blocks;
+        let b = bh / NH;
+        let h = bh % NH;
+        let me = (wg % blocks) * ${ROWS} + lid;
+        let V4 = ${headSize / 4};
+        let H4 = NH * V4;
+        let row4 = 3 * H4;`;
+}
+
+/** WGSL of the dropout helpers when a program applies attention dropout, else nothing. */
+export function attentionDropoutHelpers(dropout: boolean): string {
+  return dropout ? `${WGSL_DROPOUT_HASH}\n${WGSL_DROPOUT_KEEP}` : "";
+}
 /** Largest head size: two staged blocks of 64 rows (keys and values) must fit 32 KiB of workgroup memory. */
 const MAX_HEAD = 64;
 
@@ -54,19 +80,10 @@ class AttentionProgram implements WebGPUProgramLike {
     return `
       var<workgroup> Ks : array<vec4<f32>, ${ROWS * V}>;
       var<workgroup> Vs : array<vec4<f32>, ${ROWS * V}>;
-      ${this.dropout ? `${WGSL_DROPOUT_HASH}\n${WGSL_DROPOUT_KEEP}` : ""}
+      ${attentionDropoutHelpers(this.dropout)}
       fn main(index : i32) {
-        let lid = i32(localId.x);
-        let S = uniforms.seq;
-        let NH = uniforms.heads;
-        let blocks = (S + ${ROWS - 1}) / ${ROWS};
-        let wg = i32(workgroupId.x);
-        let bh = wg / blocks;
-        let b = bh / NH;
-        let h = bh % NH;
-        let qi = (wg % blocks) * ${ROWS} + lid;
-        let H4 = NH * ${V};           // vec4s per hidden row
-        let row4 = 3 * H4;            // vec4s per qkv row
+        ${attentionIndices(this.headSize)}
+        let qi = me;
         ${regs("q")}
         ${regs("o")}
         if (qi < S) {
@@ -108,7 +125,8 @@ class AttentionProgram implements WebGPUProgramLike {
   }
 }
 
-interface AttentionAttrs {
+/** The attention kernels' attributes: the shapes, the score scale and an optional dropout site. */
+export interface AttentionAttrs {
   batch: number;
   seq: number;
   heads: number;
@@ -119,24 +137,42 @@ interface AttentionAttrs {
   dropoutSeed?: number;
 }
 
-function attentionKernel(args: { inputs: Record<string, TensorInfoLike | undefined>; backend: unknown; attrs?: Record<string, unknown> }): TensorInfoLike {
-  const backend = args.backend as WebGPUKernelBackend;
+export type AttentionShape = { batch: number; seq: number; heads: number; headSize: number };
+
+/** The attributes of a call: scale 1/√headSize, and the dropout site when its rate is above 0. */
+export function attentionAttrs(shape: AttentionShape, dropout: DropoutSite | null | undefined): AttentionAttrs {
+  return { ...shape, scale: 1 / Math.sqrt(shape.headSize), ...(dropout && dropout.rate > 0 ? { dropoutRate: dropout.rate, dropoutSeed: dropout.seed >>> 0 } : {}) };
+}
+
+/**
+ * A kernel call's attributes, its qkv and mask checked against them, the mask as the flat [batch·seq] input the
+ * programs read, the dropout site, and the uniforms the programs share (batch, seq, heads, scale).
+ */
+export function attentionCall(what: string, args: { inputs: Record<string, TensorInfoLike | undefined>; attrs?: Record<string, unknown> }) {
+  const attrs = (args.attrs ?? {}) as unknown as AttentionAttrs;
+  const { batch, seq, heads, headSize, scale } = attrs;
   const { qkv, mask } = args.inputs;
-  const { batch, seq, heads, headSize, scale, dropoutRate, dropoutSeed } = (args.attrs ?? {}) as unknown as AttentionAttrs;
-  if (!qkv || qkv.dtype !== "float32") throw new Error("attention (webgpu): qkv must be a float32 tensor");
+  if (!qkv || qkv.dtype !== "float32") throw new Error(`${what}: qkv must be a float32 tensor`);
   const H = heads * headSize;
-  if (qkv.shape.join() !== [batch * seq, 3 * H].join()) throw new Error(`attention (webgpu): qkv must be [${batch * seq}, ${3 * H}], got [${qkv.shape.join(", ")}]`);
-  if (mask && mask.shape.reduce((a, x) => a * x, 1) !== batch * seq) throw new Error(`attention (webgpu): the mask must hold batch × seq = ${batch * seq} values`);
-  const site = dropoutRate ? { rate: dropoutRate, seed: dropoutSeed ?? 0 } : null;
-  const program = new AttentionProgram(batch, seq, heads, headSize, !!mask, site != null);
-  const inputs = mask ? [qkv, { dataId: mask.dataId, shape: [batch * seq], dtype: mask.dtype }] : [qkv];
-  return backend.runWebGPUProgram(program, inputs, "float32", [
+  if (qkv.shape.join() !== [batch * seq, 3 * H].join()) throw new Error(`${what}: qkv must be [${batch * seq}, ${3 * H}], got [${qkv.shape.join(", ")}]`);
+  if (mask && mask.shape.reduce((a, x) => a * x, 1) !== batch * seq) throw new Error(`${what}: the mask must hold batch × seq = ${batch * seq} values`);
+  const site: DropoutSite | null = attrs.dropoutRate ? { rate: attrs.dropoutRate, seed: attrs.dropoutSeed ?? 0 } : null;
+  const uniforms: Array<{ type: "int32" | "float32" | "uint32"; data: number[] }> = [
     { type: "int32", data: [batch] },
     { type: "int32", data: [seq] },
     { type: "int32", data: [heads] },
     { type: "float32", data: [scale] },
-    ...(site ? dropoutUniforms(site) : []),
-  ]);
+  ];
+  const flatMask: TensorInfoLike | null = mask ? { dataId: mask.dataId, shape: [batch * seq], dtype: mask.dtype } : null;
+  return { attrs, qkv, mask: flatMask, site, uniforms };
+}
+
+function attentionKernel(args: { inputs: Record<string, TensorInfoLike | undefined>; backend: unknown; attrs?: Record<string, unknown> }): TensorInfoLike {
+  const backend = args.backend as WebGPUKernelBackend;
+  const { attrs, qkv, mask, site, uniforms } = attentionCall("attention (webgpu)", args);
+  const program = new AttentionProgram(attrs.batch, attrs.seq, attrs.heads, attrs.headSize, !!mask, site != null);
+  const inputs = mask ? [qkv, mask] : [qkv];
+  return backend.runWebGPUProgram(program, inputs, "float32", [...uniforms, ...(site ? dropoutUniforms(site) : [])]);
 }
 
 /** Registers the attention kernel for "webgpu" (idempotent: an existing registration is kept). */
@@ -154,8 +190,8 @@ export function hasFusedAttention(headSize: number): boolean {
  * an optional additive mask [batch, 1, 1, seq] and optional dropout of the probabilities. No gradient: call it
  * inside a tf.customGrad.
  */
-export function attentionFused(qkv: tf.Tensor, shape: { batch: number; seq: number; heads: number; headSize: number }, maskBias: tf.Tensor | null, dropout?: DropoutSite | null): tf.Tensor {
-  const attrs = { ...shape, scale: 1 / Math.sqrt(shape.headSize), ...(dropout && dropout.rate > 0 ? { dropoutRate: dropout.rate, dropoutSeed: dropout.seed >>> 0 } : {}) };
+export function attentionFused(qkv: tf.Tensor, shape: AttentionShape, maskBias: tf.Tensor | null, dropout?: DropoutSite | null): tf.Tensor {
+  const attrs = attentionAttrs(shape, dropout);
   const inputs: Record<string, tf.Tensor> = maskBias ? { qkv, mask: maskBias } : { qkv };
   return tf.engine().runKernel(ATTENTION_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }

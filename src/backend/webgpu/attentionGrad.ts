@@ -12,7 +12,8 @@
 // Keys (rows pass) and queries with their dO (columns pass) are staged 64 at a time in workgroup memory, as the
 // forward kernel does. Registered for "webgpu" as BertImdbAttentionGrad.
 import { tf } from "../tf";
-import { DROPOUT_UNIFORMS, dropoutUniforms, type DropoutSite, WGSL_DROPOUT_HASH, WGSL_DROPOUT_KEEP } from "./dropout";
+import { attentionAttrs, attentionCall, attentionDropoutHelpers, attentionIndices, type AttentionShape } from "./attention";
+import { DROPOUT_UNIFORMS, dropoutUniforms, type DropoutSite } from "./dropout";
 import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
 import { trainFusedAsked } from "./trainFused";
 
@@ -50,25 +51,13 @@ abstract class GradProgram implements WebGPUProgramLike {
     this.uniforms = UNIFORMS + (dropout ? DROPOUT_UNIFORMS : "");
   }
 
-  /** Shared WGSL: the helpers and the (b, h, row-in-block) this invocation owns. */
+  /** Shared WGSL: the dropout helpers (when used) and the (b, h, row) this invocation owns. */
   protected prelude(): string {
-    return `${this.dropout ? `${WGSL_DROPOUT_HASH}\n${WGSL_DROPOUT_KEEP}` : ""}`;
+    return attentionDropoutHelpers(this.dropout);
   }
 
   protected indices(): string {
-    return `
-        let lid = i32(localId.x);
-        let S = uniforms.seq;
-        let NH = uniforms.heads;
-        let blocks = (S + ${ROWS - 1}) / ${ROWS};
-        let wg = i32(workgroupId.x);
-        let bh = wg / blocks;
-        let b = bh / NH;
-        let h = bh % NH;
-        let me = (wg % blocks) * ${ROWS} + lid;
-        let V4 = ${this.headSize / 4};
-        let H4 = NH * V4;
-        let row4 = 3 * H4;`;
+    return attentionIndices(this.headSize);
   }
 
   abstract getUserCode(): string;
@@ -226,39 +215,19 @@ class ColumnsProgram extends GradProgram {
   }
 }
 
-interface GradAttrs {
-  batch: number;
-  seq: number;
-  heads: number;
-  headSize: number;
-  scale: number;
-  dropoutRate?: number;
-  dropoutSeed?: number;
-}
-
 function attentionGradKernel(args: { inputs: Record<string, TensorInfoLike | undefined>; backend: unknown; attrs?: Record<string, unknown> }): TensorInfoLike {
   const backend = args.backend as WebGPUKernelBackend;
-  const { qkv, ctx, dy, mask } = args.inputs;
-  const { batch, seq, heads, headSize, scale, dropoutRate, dropoutSeed } = (args.attrs ?? {}) as unknown as GradAttrs;
-  const H = heads * headSize;
   const what = "attention gradient (webgpu)";
-  if (!qkv || !ctx || !dy) throw new Error(`${what}: inputs qkv, ctx and dy are required`);
-  if (qkv.shape.join() !== [batch * seq, 3 * H].join()) throw new Error(`${what}: qkv must be [${batch * seq}, ${3 * H}], got [${qkv.shape.join(", ")}]`);
+  const { attrs, qkv, mask, site, uniforms } = attentionCall(what, args);
+  const { batch, seq, heads, headSize } = attrs;
+  const { ctx, dy } = args.inputs;
   for (const [name, t] of [["ctx", ctx], ["dy", dy]] as const) {
-    if (t.shape.join() !== [batch * seq, H].join()) throw new Error(`${what}: ${name} must be [${batch * seq}, ${H}], got [${t.shape.join(", ")}]`);
+    if (!t || t.shape.join() !== [batch * seq, heads * headSize].join()) throw new Error(`${what}: ${name} must be [${batch * seq}, ${heads * headSize}], got ${t ? `[${t.shape.join(", ")}]` : "nothing"}`);
   }
-  if (mask && mask.shape.reduce((a, x) => a * x, 1) !== batch * seq) throw new Error(`${what}: the mask must hold batch × seq = ${batch * seq} values`);
-  const site: DropoutSite | null = dropoutRate ? { rate: dropoutRate, seed: dropoutSeed ?? 0 } : null;
-  const uniforms: Array<{ type: "int32" | "float32" | "uint32"; data: number[] }> = [
-    { type: "int32", data: [batch] },
-    { type: "int32", data: [seq] },
-    { type: "int32", data: [heads] },
-    { type: "float32", data: [scale] },
-  ];
-  const rowInputs = [qkv, dy, ctx, ...(mask ? [{ dataId: mask.dataId, shape: [batch * seq], dtype: mask.dtype }] : [])];
+  const rowInputs = [qkv, dy!, ctx!, ...(mask ? [mask] : [])];
   const scratch = backend.runWebGPUProgram(new RowsProgram(batch, seq, heads, headSize, !!mask, site != null), rowInputs, "float32", [...uniforms, ...(site ? dropoutUniforms(site) : [])]);
   try {
-    return backend.runWebGPUProgram(new ColumnsProgram(batch, seq, heads, headSize), [qkv, dy, scratch], "float32", uniforms);
+    return backend.runWebGPUProgram(new ColumnsProgram(batch, seq, heads, headSize), [qkv, dy!, scratch], "float32", uniforms);
   } finally {
     backend.disposeData(scratch.dataId);
   }
@@ -281,8 +250,8 @@ export function hasFusedAttentionGrad(headSize: number): boolean {
  * d(qkv) [batch·seq, 3·hidden] of the fused attention, from qkv, its context output `ctx` and the context's
  * gradient `dy`, with the same mask and dropout site as the forward pass. No gradient of its own.
  */
-export function attentionFusedGrad(qkv: tf.Tensor, ctx: tf.Tensor, dy: tf.Tensor, shape: { batch: number; seq: number; heads: number; headSize: number }, maskBias: tf.Tensor | null, dropout: DropoutSite | null): tf.Tensor {
-  const attrs = { ...shape, scale: 1 / Math.sqrt(shape.headSize), ...(dropout && dropout.rate > 0 ? { dropoutRate: dropout.rate, dropoutSeed: dropout.seed >>> 0 } : {}) };
+export function attentionFusedGrad(qkv: tf.Tensor, ctx: tf.Tensor, dy: tf.Tensor, shape: AttentionShape, maskBias: tf.Tensor | null, dropout: DropoutSite | null): tf.Tensor {
+  const attrs = attentionAttrs(shape, dropout);
   const inputs: Record<string, tf.Tensor> = maskBias ? { qkv, ctx, dy, mask: maskBias } : { qkv, ctx, dy };
   return tf.engine().runKernel(ATTENTION_GRAD_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
