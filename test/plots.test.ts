@@ -35,6 +35,14 @@ test("figure builders produce Plotly specs", () => {
   const b = barFigure(["a", "b"], [1, 2.5]);
   assert.deepEqual(b.data[0].y, [1, 2.5]);
   assert.throws(() => barFigure(["a"], [1, 2]), /2 values for 1 categories/);
+  const probs = barFigure(["a", "b"], [0.2, 0.9], { valueRange: [0, 1], referenceLine: 0.5 });
+  const yaxis = probs.layout.yaxis as { range: number[] };
+  assert.deepEqual(yaxis.range, [0, 1]);
+  assert.deepEqual(probs.layout.shapes, [{ type: "line", xref: "paper", yref: "y", x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: { color: "#555", width: 1, dash: "dash" } }]);
+  const sideways = barFigure(["a", "b"], [0.2, 0.9], { horizontal: true, valueRange: [0, 1], referenceLine: 0.5 });
+  assert.deepEqual((sideways.layout.xaxis as { range: number[] }).range, [0, 1]);
+  assert.equal((sideways.layout.shapes as Array<{ x0: number; yref: string }>)[0].x0, 0.5);
+  assert.equal(b.layout.shapes, undefined);
 
   const cm = confusionMatrixFigure([[5, 1], [2, 7]], ["neg", "pos"]);
   assert.deepEqual(cm.data[0].z, [[5, 1], [2, 7]]);

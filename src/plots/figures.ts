@@ -155,6 +155,25 @@ export interface BarOptions extends PlotOptions {
   barmode?: "group" | "stack";
   /** Horizontal bars. */
   horizontal?: boolean;
+  /** Range of the value axis (default: fitted to the bars). */
+  valueRange?: [number, number];
+  /** A dashed line across the chart at this value (e.g. 0.5 for a probability: the decision threshold). */
+  referenceLine?: number;
+}
+
+function barLayout(o: BarOptions, legend: boolean): Record<string, unknown> {
+  const layout = layoutOf(o, { barmode: o.barmode ?? "group", showlegend: legend });
+  const valueAxis = o.horizontal ? "xaxis" : "yaxis";
+  if (o.valueRange) layout[valueAxis] = { ...(layout[valueAxis] as object), range: [...o.valueRange] };
+  if (o.referenceLine !== undefined) {
+    // Spans the whole category axis (paper coordinates 0–1) at the value on the value axis.
+    const at = o.referenceLine;
+    const line = { color: "#555", width: 1, dash: "dash" };
+    layout.shapes = [o.horizontal
+      ? { type: "line", xref: "x", yref: "paper", x0: at, x1: at, y0: 0, y1: 1, line }
+      : { type: "line", xref: "paper", yref: "y", x0: 0, x1: 1, y0: at, y1: at, line }];
+  }
+  return layout;
 }
 
 /** A bar chart: one value per category, or several named series grouped per category. */
@@ -172,7 +191,7 @@ export function barFigure(categories: readonly string[], values: ArrayLike<numbe
         ? { type: "bar", name: s.name, orientation: "h", y: categories.slice(), x: v, text: v.map(fmt), textposition: "auto" }
         : { type: "bar", name: s.name, x: categories.slice(), y: v, text: v.map(fmt), textposition: "auto" };
     }),
-    layout: layoutOf(o, { barmode: o.barmode ?? "group", showlegend: sets.length > 1 }),
+    layout: barLayout(o, sets.length > 1),
   };
 }
 

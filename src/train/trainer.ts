@@ -231,7 +231,7 @@ export class Trainer {
         `  Backend: ${info.backend} — device: ${info.device}`,
         `  Num examples = ${loader.numRows.toLocaleString("en-US")}, num epochs = ${numEpochs}, batch size = ${args.perDeviceTrainBatchSize}, gradient accumulation steps = ${ga}`,
         `  Total optimization steps = ${maxSteps.toLocaleString("en-US")}, trainable parameters = ${numParams.toLocaleString("en-US")}`,
-        ckpt ? `  Resuming from ${ckpt}: step ${this.state.globalStep}, epoch ${startEpoch}, skipping the first ${startBatch} batches of that epoch` : "",
+        ckpt ? `  Resuming from ${ckpt}: step ${this.state.globalStep}, epoch ${startEpoch}` + (startBatch > 0 ? `, skipping the first ${startBatch} batches of that epoch` : " (from its first batch)") : "",
       ].filter((l) => l).join("\n"),
     );
 
