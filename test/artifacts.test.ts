@@ -161,10 +161,12 @@ describe("stages", () => {
     const s3 = stageStatus(run, "03-tokenize");
     assert.equal(s3.fresh, false);
     assert.equal(s3.reason, "02-split changed (seed 42 → 7): re-run 03-tokenize");
+    assert.equal(s3.cause, "02-split changed (seed 42 → 7)");
     const s4 = stageStatus(run, "04-format");
     assert.equal(s4.fresh, false);
     assert.equal(s4.reason, "03-tokenize is stale (02-split changed (seed 42 → 7)): re-run 03-tokenize, then 04-format");
     assert.deepEqual(s4.rerun, ["03-tokenize", "04-format"]);
+    assert.equal(s4.cause, "03-tokenize is stale (02-split changed (seed 42 → 7))");
 
     await fakeStage(run, "03-tokenize", { maxLength: 128 }, ["02-split"], "tokens");
     assert.equal(stageStatus(run, "03-tokenize").fresh, true);

@@ -41,6 +41,7 @@ test("stages 01-04 chain through their artifacts and invalidate downstream on ch
   const longer = await runTokenizeStage(config(runDir, { maxLength: 48 }));
   assert.equal(longer.cached, false);
   assert.match(longer.reason, /maxLength/);
+  assert.doesNotMatch(longer.reason, /re-run/, "a stage that just redid its work does not ask for a re-run");
   assert.equal(longer.splits.train.encoded.maxLength, 48);
 
   const fmt = await runFormatStage(cfg);

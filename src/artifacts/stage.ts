@@ -64,6 +64,8 @@ export interface StageStatus {
   reason: string;
   /** Stages to re-run, in order (empty when fresh). */
   rerun: StageName[];
+  /** What made it stale, without the advice (for a stage that redoes the work itself); empty when fresh. */
+  cause: string;
   manifest: StageManifest | null;
 }
 
@@ -190,14 +192,10 @@ function expectedFingerprint(input: StageInput): { fingerprint: string; params?:
   return typeof input === "string" ? { fingerprint: input } : input;
 }
 
-interface InternalStatus extends StageStatus {
-  cause: string;
-}
-
-function status(runDir: string, stage: StageName, expectedInputs: Record<string, StageInput> | undefined, expectedParams: StageParams | undefined, depth: number): InternalStatus {
+function status(runDir: string, stage: StageName, expectedInputs: Record<string, StageInput> | undefined, expectedParams: StageParams | undefined, depth: number): StageStatus {
   if (depth > 32) throw new Error(`Stage inputs form a cycle around ${stage}.`);
   const m = readStage(runDir, stage);
-  const stale = (cause: string, rerun: StageName[]): InternalStatus => ({ fresh: false, cause, reason: `${cause}: re-run ${rerun.join(", then ")}`, rerun, manifest: m });
+  const stale = (cause: string, rerun: StageName[]): StageStatus => ({ fresh: false, cause, reason: `${cause}: re-run ${rerun.join(", then ")}`, rerun, manifest: m });
   if (!m) return stale(`${stage} has not been run in ${runDir}`, [stage]);
   const fileProblem = verifyFiles(runDir, m);
   if (fileProblem) return stale(fileProblem, [stage]);
@@ -237,6 +235,5 @@ function status(runDir: string, stage: StageName, expectedInputs: Record<string,
  * compares the stage's own recorded params with the ones about to be used.
  */
 export function stageStatus(runDir: string, stage: StageName, expectedInputs?: Record<string, StageInput>, expectedParams?: StageParams): StageStatus {
-  const { fresh, reason, rerun, manifest } = status(runDir, stage, expectedInputs, expectedParams, 0);
-  return { fresh, reason, rerun, manifest };
+  return status(runDir, stage, expectedInputs, expectedParams, 0);
 }

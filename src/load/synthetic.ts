@@ -73,7 +73,7 @@ function cue(rng: Rng, pos: boolean): string {
     case 0:
       return `The ${aspect} was ${adj}.`;
     case 1:
-      return `What a ${adj} ${aspect}.`;
+      return `${capitalize(adj)} ${aspect}, all in all.`; // reads right for mass and count nouns alike
     case 2:
       return `${capitalize(pick(rng, pos ? POS_PHRASES : NEG_PHRASES))}.`;
     default:

@@ -72,7 +72,7 @@ export async function runTokenizeStage(cfg: RunConfig, opts: { force?: boolean }
       }
     },
   );
-  return { splits, tokenizer, manifest, cached: false, reason: opts.force ? "forced" : status.reason };
+  return { splits, tokenizer, manifest, cached: false, reason: opts.force ? "forced" : status.cause };
 }
 
 /** The stored 03-tokenize result of a run; throws (naming what to re-run) when it is missing or stale. */
