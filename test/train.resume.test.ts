@@ -117,3 +117,24 @@ test("SIGINT finishes the step, writes a checkpoint and returns; resume is exact
   const resumed = await runWorker([dir, "resume"]);
   assertSameRun(resultOf(resumed), await ref);
 });
+
+test("SIGINT on an epoch's last step: that epoch is still evaluated and checkpointed; resume is exact", async () => {
+  const ref = uninterrupted();
+  const dir = tmpDir("sigint-epoch-end");
+  let sent = false;
+  // 6 batches per epoch: step 12 ends epoch 2.
+  const stopped = await runWorker([dir, "--step-delay-ms", "150"], (step, child) => {
+    if (step === 12 && !sent) {
+      sent = true;
+      child.kill("SIGINT");
+    }
+  });
+  assert.equal(stopped.code, 0, `the worker should exit normally after SIGINT (stderr: ${stopped.stderr.slice(-2000)})`);
+  assert.match(stopped.stdout, /INTERRUPTED 12/);
+  assert.match(stopped.stderr, /Training interrupted at step 12\/18 .*checkpoint saved to .*checkpoint-12/);
+  const state = JSON.parse(fs.readFileSync(path.join(dir, "checkpoint-12", "trainer_state.json"), "utf8")) as { log_history: Array<Record<string, number>> };
+  assert.deepEqual(state.log_history.filter((e) => "eval_loss" in e).map((e) => e.step), [6, 12], "both finished epochs are evaluated before the stop");
+  const resumed = await runWorker([dir, "resume"]);
+  assert.match(resumed.stdout + resumed.stderr, /Resuming from .*checkpoint-12: step 12, epoch 2 \(from its first batch\)/);
+  assertSameRun(resultOf(resumed), await ref);
+});

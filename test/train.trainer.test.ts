@@ -25,6 +25,32 @@ function tmp(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `bert-imdb-trainer-${name}-`));
 }
 
+test("loggingStrategy \"epoch\" logs each epoch's mean loss with grad_norm and the lr, as HF's epoch-end log does", async () => {
+  await tf.setBackend("cpu");
+  const run = async (name: string, logging: Record<string, unknown>) => {
+    const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 1, numLabels: 2 });
+    const trainer = new Trainer({
+      model,
+      args: { outputDir: tmp(name), learningRate: 1e-3, numTrainEpochs: 2, perDeviceTrainBatchSize: 8, saveStrategy: "no", evalStrategy: "no", seed: 3, ...logging, ...quiet },
+      trainDataset: syntheticDataset(40, 16, 1), // 5 steps per epoch
+    });
+    await silence(() => trainer.train());
+    return trainer.state.logHistory.filter((e) => "loss" in e);
+  };
+  const perStep = await run("log-steps", { loggingSteps: 1 });
+  const perEpoch = await run("log-epoch", { loggingStrategy: "epoch" });
+  assert.deepEqual(perEpoch.map((e) => [e.step, e.epoch]), [[5, 1], [10, 2]]);
+  for (const e of perEpoch) {
+    assert.deepEqual(Object.keys(e), ["loss", "grad_norm", "learning_rate", "epoch", "step"]);
+    const steps = perStep.filter((s) => s.step > e.step - 5 && s.step <= e.step);
+    const mean = steps.reduce((a, s) => a + s.loss, 0) / steps.length;
+    assert.ok(Math.abs(e.loss - mean) < 1e-12, `epoch ${e.epoch}: loss ${e.loss} vs the mean of its steps ${mean}`);
+    const lastStep = steps[steps.length - 1];
+    assert.equal(e.grad_norm, lastStep.grad_norm, "the last step's gradient norm");
+    assert.equal(e.learning_rate, lastStep.learning_rate, "the lr the last step used");
+  }
+});
+
 test("train() logs, evaluates and checkpoints like HF's Trainer", async () => {
   await tf.setBackend("cpu");
   const out = tmp("log");

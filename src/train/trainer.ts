@@ -344,7 +344,9 @@ export class Trainer {
               break;
             }
             await yieldToEventLoop();
-            if (this.guard.interrupted) {
+            // On the epoch's last step the interrupt waits for the epoch's end below: its evaluation and
+            // checkpoint belong to this epoch, and a resume starts at the next one.
+            if (this.guard.interrupted && b < batchesPerEpoch) {
               readFigures();
               interrupted = true;
               break;
@@ -363,12 +365,16 @@ export class Trainer {
         const epochEnded = b >= batchesPerEpoch;
         if (epochEnded || done) {
           if (epochEnded && args.loggingStrategy === "epoch" && stepsSinceLog > 0) {
-            this.log({ loss: trLossSinceLog / stepsSinceLog, learning_rate: schedule.lrAt(this.state.globalStep - 1), epoch: this.state.epoch });
+            this.log({ loss: trLossSinceLog / stepsSinceLog, grad_norm: last!.gradNorm, learning_rate: schedule.lrAt(this.state.globalStep - 1), epoch: this.state.epoch });
             trLossSinceLog = 0;
             stepsSinceLog = 0;
           }
           if (args.evalStrategy === "epoch") await this.evaluateDuringTraining(live, bar);
           if (args.saveStrategy === "epoch" || (done && args.saveStrategy !== "no")) await save(epoch, b);
+          if (this.guard.interrupted && !done) {
+            await save(epoch, b);
+            interrupted = true;
+          }
         }
       }
     } finally {

@@ -173,7 +173,7 @@ export class TrainingArguments {
     this.disableTqdm = init.disableTqdm ?? false;
   }
 
-  /** Samples per optimizer step (train batch × accumulation; one device). */
+  /** Rows per training batch on one device, as HF's `train_batch_size` (accumulation not included). */
   get trainBatchSize(): number {
     return this.perDeviceTrainBatchSize;
   }
