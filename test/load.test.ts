@@ -95,6 +95,8 @@ describe("readLabelledTextParquet", () => {
     await assert.rejects(readLabelledTextParquet(badMeta), (e: unknown) => e instanceof ParquetFileError && /unreadable metadata|footer says/.test(e.message));
     await assert.rejects(readLabelledTextParquet(fixtureFile("train"), { labelColumn: "sentiment" }), /no "sentiment" column/);
     await assert.rejects(readLabelledTextParquet(fixtureFile("train"), { numLabels: 1 }), /not a label in 0\.\.0/);
+    // A null label must not read as 0 ("neg"): Number(null) === 0 would pass an integer check.
+    await assert.rejects(readLabelledTextParquet(path.join(FIXTURE, "..", "null-label.parquet")), /row 1 of "label" is null, not a label in 0\.\.1/);
   });
 });
 

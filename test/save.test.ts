@@ -197,6 +197,17 @@ test("saveFineTuned refuses to replace a folder that is not a saved model, and c
     await assert.rejects(saveFineTuned(precious, { model, tokenizer }), /refusing to replace .*notes/);
     assert.equal(fs.readFileSync(path.join(precious, "thesis.txt"), "utf8"), "do not delete");
 
+    // A model folder with files a save does not write (a model card, a git checkout) is not replaced either.
+    const repo = path.join(base, "repo");
+    await saveFineTuned(repo, { model, tokenizer });
+    fs.writeFileSync(path.join(repo, "README.md"), "# model card");
+    fs.mkdirSync(path.join(repo, ".git"));
+    await assert.rejects(saveFineTuned(repo, { model, tokenizer }), /refusing to replace .*repo: besides a saved model it holds \.git, README\.md, which replacing the folder would delete/);
+    assert.equal(fs.readFileSync(path.join(repo, "README.md"), "utf8"), "# model card");
+    fs.rmSync(path.join(repo, "README.md"));
+    fs.rmSync(path.join(repo, ".git"), { recursive: true });
+    await saveFineTuned(repo, { model, tokenizer }); // only saved files left: replaced as before
+
     const dir = path.join(base, "with-onnx");
     const report = await saveFineTuned(dir, { model, tokenizer, onnx: true, id2label: { 0: "neg", 1: "pos" } });
     assert.equal(report.onnx?.irVersion, 8);

@@ -149,7 +149,9 @@ export async function readLabelledTextParquet(file: string, opts: ReadLabelledTe
           filled.text += data.length;
         } else if (chunk.columnName === labelCol) {
           for (let i = 0; i < data.length; i++) {
-            const v = Number(data[i] as number | bigint);
+            const raw = data[i];
+            // Only numbers: Number(null) and Number(false) would be 0, a silent "neg" for a missing label.
+            const v = typeof raw === "number" || typeof raw === "bigint" ? Number(raw) : NaN;
             if (!Number.isInteger(v) || v < 0 || v >= numLabels) {
               problem ??= `row ${chunk.rowStart + i} of "${labelCol}" is ${String(data[i])}, not a label in 0..${numLabels - 1}`;
               return;

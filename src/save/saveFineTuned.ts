@@ -41,23 +41,34 @@ function moveFiles(from: string, to: string, skip: Set<string>): void {
   fs.rmSync(from, { recursive: true, force: true });
 }
 
-function looksReplaceable(dir: string): boolean {
-  if (!fs.existsSync(dir)) return true;
-  if (!fs.statSync(dir).isDirectory()) return false;
+/** Entries a save can leave in the folder; anything else there is someone's and must not be deleted. */
+const OWN_ENTRY = new Set<string>([...SAVED_FILES, "onnx", "added_tokens.json", "model.safetensors.index.json"]);
+
+/** Why `dir` must not be replaced by a save (it would delete what it holds), or null when it may be. */
+function replaceProblem(dir: string): string | null {
+  if (!fs.existsSync(dir)) return null;
+  if (!fs.statSync(dir).isDirectory()) return "it is a file, not a folder: choose a new folder for the model";
   const entries = fs.readdirSync(dir);
-  return entries.length === 0 || entries.includes("config.json");
+  if (entries.length === 0) return null;
+  if (!entries.includes("config.json")) return "it exists and is not a saved model folder (no config.json): choose a new folder for the model";
+  const foreign = entries.filter((e) => !OWN_ENTRY.has(e) && !/^model-\d+-of-\d+\.safetensors$/.test(e)).sort();
+  if (foreign.length) {
+    const shown = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? `, and ${foreign.length - 5} more` : "");
+    return `besides a saved model it holds ${shown}, which replacing the folder would delete: move them elsewhere first, or choose a new folder for the model`;
+  }
+  return null;
 }
 
 /**
  * Writes the fine-tuned model folder `dir` atomically and verifies it (see verifySaved) before it replaces
  * any previous content — the whole folder, so an older onnx/ export goes too (pass `onnx: true`, or run
- * exportOnnx again). Refuses to replace an existing folder that is not a saved model.
+ * exportOnnx again). Refuses to replace an existing folder that is not a saved model, or that holds files a
+ * save does not write (a README, a .git folder, checkpoints, ...): replacing it would delete them.
  */
 export async function saveFineTuned(dir: string, opts: SaveFineTunedOptions): Promise<SavedReport> {
   const abs = path.resolve(dir);
-  if (!looksReplaceable(abs)) {
-    throw new Error(`refusing to replace ${abs}: it exists and is not a saved model folder (no config.json). Choose a new folder for the model.`);
-  }
+  const problem = replaceProblem(abs);
+  if (problem) throw new Error(`refusing to replace ${abs}: ${problem}.`);
   const raw = modelRawConfig(opts.model);
   const shape = readBertShape(raw, "model.config");
   await writeDirAtomic(abs, async (tmp) => {
