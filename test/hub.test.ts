@@ -83,6 +83,16 @@ describe("hubDownload", () => {
     assert.equal(tryLoadFromCache({ repoId: "org/data", repoType: "model", filename: lfs.filename, cacheDir }), null);
   });
 
+  test("concurrent calls for one file share a single download (LFS and plain files)", async () => {
+    const ask = () => hubDownload({ ...base(), repoId: "org/data", repoType: "dataset", filename: lfs.filename });
+    const paths = await Promise.all([ask(), ask(), ask()]);
+    assert.equal(new Set(paths).size, 1);
+    assert.deepEqual(new Uint8Array(fs.readFileSync(paths[0])), BIG);
+    assert.equal(server.log.filter((r) => r.url.startsWith("/cdn/")).length, 1, "the file's bytes are fetched once");
+    const configs = await Promise.all([1, 2, 3].map(() => hubDownload({ ...base(), repoId: "org/model", filename: "config.json" })));
+    for (const p of configs) assert.equal(fs.readFileSync(p, "utf8"), '{"a":1}\n');
+  });
+
   test("a plain (non-LFS) file is stored under its git ETag", async () => {
     const p = await hubDownload({ ...base(), repoId: "org/model", filename: "config.json" });
     const etag = HubTestServer.gitSha(small.content);

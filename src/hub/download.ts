@@ -59,6 +59,9 @@ export interface HubFileMetadata {
 
 const DEFAULT_ENDPOINT = "https://huggingface.co";
 
+/** Downloads in progress in this process, by blob path (see hubDownload). */
+const blobDownloads = new Map<string, Promise<void>>();
+
 function envSeconds(name: string, fallback: number): number {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v * 1000 : fallback * 1000;
@@ -396,50 +399,59 @@ export async function hubDownload(opts: HubDownloadOptions): Promise<string> {
     }
   }
 
-  fs.mkdirSync(path.dirname(blob), { recursive: true });
-  const incomplete = `${blob}.incomplete`;
-  if (opts.forceDownload) fs.rmSync(incomplete, { force: true });
-  const show = opts.progress ?? true;
-  const bar = show
-    ? progressBar({ total: meta.size ?? 0, description: `Downloading ${ref.filename}${meta.size !== null ? ` (${formatBytes(meta.size)})` : ""}`, unit: "B" })
-    : null;
-  try {
-    await downloadWithResume(
-      {
-        url: hubFileUrl({ ...full, revision: meta.commit }),
-        headers: requestHeaders(hubToken(opts.token)),
-        incomplete,
-        expectedSize: meta.size,
-        timeoutMs: opts.timeoutMs ?? envSeconds("HF_HUB_ETAG_TIMEOUT", 10),
-        stallTimeoutMs: opts.stallTimeoutMs ?? envSeconds("HF_HUB_DOWNLOAD_TIMEOUT", 10),
-        bar,
-        opts: full,
-      },
-      opts.maxRetries ?? 5,
-      opts.retryDelayMs ?? 1000,
-    );
-  } finally {
-    bar?.close();
-  }
+  // One download per blob at a time in this process: callers that ask for the same file concurrently (a model
+  // and its tokenizer both reading config.json) share it instead of writing the same .incomplete file at once.
+  let inFlight = blobDownloads.get(blob);
+  if (!inFlight) {
+    inFlight = (async () => {
+      fs.mkdirSync(path.dirname(blob), { recursive: true });
+      const incomplete = `${blob}.incomplete`;
+      if (opts.forceDownload) fs.rmSync(incomplete, { force: true });
+      const show = opts.progress ?? true;
+      const bar = show
+        ? progressBar({ total: meta.size ?? 0, description: `Downloading ${ref.filename}${meta.size !== null ? ` (${formatBytes(meta.size)})` : ""}`, unit: "B" })
+        : null;
+      try {
+        await downloadWithResume(
+          {
+            url: hubFileUrl({ ...full, revision: meta.commit }),
+            headers: requestHeaders(hubToken(opts.token)),
+            incomplete,
+            expectedSize: meta.size,
+            timeoutMs: opts.timeoutMs ?? envSeconds("HF_HUB_ETAG_TIMEOUT", 10),
+            stallTimeoutMs: opts.stallTimeoutMs ?? envSeconds("HF_HUB_DOWNLOAD_TIMEOUT", 10),
+            bar,
+            opts: full,
+          },
+          opts.maxRetries ?? 5,
+          opts.retryDelayMs ?? 1000,
+        );
+      } finally {
+        bar?.close();
+      }
 
-  const got = fileSize(incomplete);
-  if (meta.size !== null && got !== meta.size) {
-    fs.rmSync(incomplete, { force: true });
-    throw new HubIntegrityError(
-      `Downloaded ${describe(full)} has ${got} bytes but the hub announced ${meta.size}; the file was deleted. Run again to re-download.`,
-    );
+      const got = fileSize(incomplete);
+      if (meta.size !== null && got !== meta.size) {
+        fs.rmSync(incomplete, { force: true });
+        throw new HubIntegrityError(
+          `Downloaded ${describe(full)} has ${got} bytes but the hub announced ${meta.size}; the file was deleted. Run again to re-download.`,
+        );
+      }
+      if (/^[0-9a-f]{64}$/.test(meta.etag)) {
+        const sha = sha256File(incomplete);
+        if (sha !== meta.etag) {
+          fs.rmSync(incomplete, { force: true });
+          throw new HubIntegrityError(
+            `Downloaded ${describe(full)} has SHA-256 ${sha} but the hub announced ${meta.etag}; the file was deleted. ` +
+              `Run again to re-download; if it keeps failing, a proxy or mirror (HF_ENDPOINT) is altering the file.`,
+          );
+        }
+      }
+      fs.renameSync(incomplete, blob);
+    })().finally(() => blobDownloads.delete(blob));
+    blobDownloads.set(blob, inFlight);
   }
-  if (/^[0-9a-f]{64}$/.test(meta.etag)) {
-    const sha = sha256File(incomplete);
-    if (sha !== meta.etag) {
-      fs.rmSync(incomplete, { force: true });
-      throw new HubIntegrityError(
-        `Downloaded ${describe(full)} has SHA-256 ${sha} but the hub announced ${meta.etag}; the file was deleted. ` +
-          `Run again to re-download; if it keeps failing, a proxy or mirror (HF_ENDPOINT) is altering the file.`,
-      );
-    }
-  }
-  fs.renameSync(incomplete, blob);
+  await inFlight;
   linkPointer(blob, pointer);
   return pointer;
 }
