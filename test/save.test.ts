@@ -182,6 +182,24 @@ test("verifySaved names each problem of a damaged folder", async (t) => {
     fs.writeFileSync(f, JSON.stringify(c));
   }), /model_max_length/);
   expectProblem(damaged("bad-json", (d) => fs.writeFileSync(path.join(d, "tokenizer.json"), "{ not json")), /tokenizer\.json is not valid JSON/);
+  // Header edits that keep its length (padded with spaces, as the format allows) and every tensor's size.
+  const editHeader = (d: string, edit: (h: Record<string, { data_offsets?: number[] } & Record<string, unknown>>) => void): void => {
+    const f = path.join(d, "model.safetensors");
+    const buf = fs.readFileSync(f);
+    const len = Number(buf.readBigUInt64LE(0));
+    const h = JSON.parse(buf.subarray(8, 8 + len).toString("utf8"));
+    edit(h);
+    const text = JSON.stringify(h);
+    assert.ok(text.length <= len);
+    buf.write(text.padEnd(len, " "), 8, "utf8");
+    fs.writeFileSync(f, buf);
+  };
+  expectProblem(damaged("no-format", (d) => editHeader(d, (h) => { h.__metadata__ = {}; })), /__metadata__\.format is null, expected "pt"/);
+  expectProblem(damaged("overlap", (d) => editHeader(d, (h) => {
+    // Move the tensor stored last back by 4 bytes: same size, now overlapping its neighbour, 4 bytes unused at the end.
+    const last = Object.entries(h).filter(([k]) => k !== "__metadata__").sort(([, a], [, b]) => b.data_offsets![0] - a.data_offsets![0])[0][1];
+    last.data_offsets = [last.data_offsets![0] - 4, last.data_offsets![1] - 4];
+  })), /starts at byte \d+, inside the previous tensor/);
   assert.throws(() => verifySaved(path.join(base, "nope")), /does not exist/);
 });
 

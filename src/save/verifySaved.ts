@@ -106,6 +106,16 @@ export function verifySaved(dir: string): SavedReport {
       numParameters += e.shape.reduce((a, b) => a * b, 1);
       end = Math.max(end, e.dataOffsets[1]);
     }
+    // transformers refuses a safetensors file whose metadata does not name its format ("pt" for PyTorch).
+    if (header.metadata.format !== "pt") problems.push(`model.safetensors: __metadata__.format is ${JSON.stringify(header.metadata.format ?? null)}, expected "pt" (transformers refuses a file that does not name pt, tf, flax or mlx)`);
+    // The tensors must tile the data section: no overlaps (one tensor's bytes read as another's), no gaps.
+    const ranges = [...header.tensors].map(([name, e]) => ({ name, begin: e.dataOffsets[0], end: e.dataOffsets[1] })).sort((a, b) => a.begin - b.begin || a.end - b.end);
+    let at = 0;
+    for (const r of ranges) {
+      if (r.begin < at) problems.push(`model.safetensors: ${r.name} starts at byte ${r.begin}, inside the previous tensor (which ends at ${at})`);
+      else if (r.begin > at) problems.push(`model.safetensors: ${r.begin - at} unused bytes before ${r.name} (bytes ${at}..${r.begin})`);
+      at = Math.max(at, r.end);
+    }
     const size = fs.statSync(stFile).size;
     if (header.dataStart + end !== size) problems.push(`model.safetensors has ${size} bytes but its tensors end at byte ${header.dataStart + end} (truncated or padded file)`);
     if (shape) problems.push(...compareParameterShapes(bertClassifierParameterShapes(shape), found).map((p) => `model.safetensors: ${p}`));
