@@ -225,6 +225,8 @@ describe("hubDownload", () => {
     });
     await assert.rejects(hubDownload({ ...base(), repoId: "org/model", filename: "config.json", revision: "v9" }), /RevisionNotFound/);
     await assert.rejects(hubDownload({ ...base(), repoId: "org/gated", filename: "w.bin", token: false }), /HTTP 401.*gated.*HF_TOKEN/);
+    // A dataset asked for as a model: the hub's 401 RepoNotFound, explained as such rather than as a bad token.
+    await assert.rejects(hubDownload({ ...base(), repoId: "org/data", filename: lfs.filename, token: false }), /HTTP 401.*RepoNotFound.*no such repo is visible: check the repo id \(datasets need repoType "dataset"\)/);
     const saved = process.env.HF_TOKEN;
     process.env.HF_TOKEN = "hf_secret";
     server.log.length = 0;

@@ -94,7 +94,14 @@ export class HubTestServer {
     const revision = decodeURIComponent(m[3]);
     const filename = m[4].split("/").map(decodeURIComponent).join("/");
     const repoFiles = this.files.filter((f) => f.repoId === repoId && f.repoType === repoType);
-    if (repoFiles.length === 0) return this.notFound(res, "RepoNotFound");
+    if (repoFiles.length === 0) {
+      // As the hub: without a token, a repo it cannot show is 401 RepoNotFound (it may be private); with one, 404.
+      if (!req.headers.authorization) {
+        res.writeHead(401, { "x-error-code": "RepoNotFound" });
+        return void res.end();
+      }
+      return this.notFound(res, "RepoNotFound");
+    }
     if (revision !== "main" && revision !== COMMIT) return this.notFound(res, "RevisionNotFound");
     const file = repoFiles.find((f) => f.filename === filename);
     if (!file) return this.notFound(res, "EntryNotFound");

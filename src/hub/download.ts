@@ -118,7 +118,11 @@ function causeText(err: unknown): string {
 function httpError(status: number, statusText: string, url: string, hubCode: string | null, opts: HubFileRef): HubHttpError {
   const what = describe(opts);
   let hint: string;
-  if (status === 401 || status === 403) {
+  if ((status === 401 || status === 403) && hubCode === "RepoNotFound") {
+    // The hub answers 401 (not 404) for a repo it cannot show without a token: one that does not exist, a
+    // dataset asked for as a model, or a private repo.
+    hint = `no such repo is visible: check the repo id (datasets need repoType "dataset"); if it is private, set HF_TOKEN to a token that can read it`;
+  } else if (status === 401 || status === 403) {
     hint = hubCode === "GatedRepo"
       ? `the repo is gated: accept its terms on the hub, then set HF_TOKEN to a token of that account`
       : `the repo is private or gated, or the token is wrong: set HF_TOKEN to a valid token (or check the repo id)`;
