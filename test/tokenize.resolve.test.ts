@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { embeddedTokenizerDir, loadTokenizer } from "../src/tokenize";
 import { resetEmbeddedWarning } from "../src/tokenize/resolveTokenizerFiles";
+import { hubDownload } from "../src/hub";
 import { HubTestServer } from "./hubTestServer";
 import { requireShared } from "./shared";
 
@@ -107,6 +108,21 @@ describe("hub", () => {
     const requests = server.log.length;
     const again = await loadTokenizer("bert-base-uncased", { endpoint: server.endpoint });
     assert.equal(again.source, "cache");
+    assert.equal(server.log.length, requests);
+  });
+
+  test("a cache left with tokenizer.json alone (a cut download) gets its optional files when online", async () => {
+    await hubDownload({ repoId: "bert-base-uncased", filename: "tokenizer.json", endpoint: server.endpoint, progress: false });
+    const tok = await loadTokenizer("bert-base-uncased", { endpoint: server.endpoint });
+    assert.equal(tok.source, "cache");
+    for (const f of FILES) assert.ok(fs.existsSync(path.join(tok.dir, f)), f);
+    assert.equal(tok.modelMaxLength, 512, "model_max_length comes from the fetched tokenizer_config.json");
+    // Offline, a cache in that state is used as it is (no network).
+    const cut = path.join(tmp, "cut-cache");
+    await hubDownload({ repoId: "bert-base-uncased", filename: "tokenizer.json", endpoint: server.endpoint, progress: false, cacheDir: cut });
+    const requests = server.log.length;
+    const offline = await loadTokenizer("bert-base-uncased", { endpoint: server.endpoint, cacheDir: cut, localFilesOnly: true });
+    assert.equal(offline.source, "cache");
     assert.equal(server.log.length, requests);
   });
 

@@ -89,12 +89,22 @@ export async function resolveTokenizerFiles(nameOrDir: string, opts: ResolveToke
   validateRepoId(repoId);
   const revision = opts.revision ?? "main";
   const ref = { repoId, filename: "tokenizer.json", revision, cacheDir: opts.cacheDir };
+  const offline = opts.localFilesOnly === true || isOfflineEnv();
+  const common = { repoId, revision, cacheDir: opts.cacheDir, endpoint: opts.endpoint, token: opts.token, progress: false };
   const cached = tryLoadFromCache(ref);
-  if (cached) return { dir: path.dirname(cached), source: "cache", repoId };
+  if (cached) {
+    // A download cut short after tokenizer.json leaves the cache without tokenizer_config.json (which carries
+    // model_max_length): fetch the optional files once more when online, else use what is there.
+    if (!offline && !fs.existsSync(path.join(path.dirname(cached), "tokenizer_config.json"))) {
+      await fetchOptionalFiles(common).catch((err: unknown) => {
+        if (!isHubUnavailable(err)) throw err;
+      });
+    }
+    return { dir: path.dirname(cached), source: "cache", repoId };
+  }
 
   const embeddedOk = EMBEDDED_TOKENIZERS.includes(repoId) && revision === "main";
   const cacheDir = opts.cacheDir ?? hubCacheDir();
-  const offline = opts.localFilesOnly === true || isOfflineEnv();
   if (offline) {
     const why = opts.localFilesOnly ? "localFilesOnly was passed" : "HF_HUB_OFFLINE is set";
     if (embeddedOk) return useEmbedded(repoId, `not in the hub cache (${cacheDir}) and ${why}`);
@@ -104,7 +114,6 @@ export async function resolveTokenizerFiles(nameOrDir: string, opts: ResolveToke
     );
   }
 
-  const common = { repoId, revision, cacheDir: opts.cacheDir, endpoint: opts.endpoint, token: opts.token, progress: false };
   let tokenizerFile: string;
   try {
     tokenizerFile = await hubDownload({ ...common, filename: "tokenizer.json" });
@@ -119,6 +128,12 @@ export async function resolveTokenizerFiles(nameOrDir: string, opts: ResolveToke
     }
     throw err;
   }
+  await fetchOptionalFiles(common);
+  return { dir: path.dirname(tokenizerFile), source: "hub", repoId };
+}
+
+/** Downloads the optional files beside tokenizer.json into the cache, skipping those the repo lacks. */
+async function fetchOptionalFiles(common: Omit<Parameters<typeof hubDownload>[0], "filename">): Promise<void> {
   for (const filename of OPTIONAL_FILES) {
     try {
       await hubDownload({ ...common, filename });
@@ -127,7 +142,6 @@ export async function resolveTokenizerFiles(nameOrDir: string, opts: ResolveToke
       throw err;
     }
   }
-  return { dir: path.dirname(tokenizerFile), source: "hub", repoId };
 }
 
 /** For tests: forget that the embedded-copy warning was shown. */
