@@ -13,6 +13,18 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/**
+ * Checks a user-given seed: an integer in [0, 2³²), the range numpy and scikit-learn accept (HF's set_seed seeds
+ * numpy too). Rng itself keeps only 32 bits, so a seed outside it would silently equal another one (−1 and
+ * 4294967295, 2³² + 42 and 42).
+ */
+export function checkSeed(what: string, seed: unknown): number {
+  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new RangeError(`${what} must be an integer from 0 to 4294967295 (2³² − 1), got ${String(seed)}`);
+  }
+  return seed;
+}
+
 export class Rng {
   private a: number;
   private b: number;

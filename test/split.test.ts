@@ -44,6 +44,11 @@ describe("trainTestSplit", () => {
     assert.throws(() => splitSizes(10, { testSize: 0.95 }), /Cannot split 10 rows/);
     assert.throws(() => splitSizes(10, { testSize: 2.5 }), /fraction in \(0, 1\) or a whole row count/);
     assert.throws(() => trainTestSplitIndices(10, { testSize: 0.2, seed: NaN }), /needs a seed/);
+    // Seeds that 32 bits would fold onto others (-1 is 4294967295, 2^32 + 42 is 42) are refused, as sklearn does.
+    for (const seed of [-1, 2 ** 32 + 42, 1.5]) {
+      assert.throws(() => trainTestSplitIndices(10, { testSize: 0.2, seed }), /seed must be an integer from 0 to 4294967295/);
+    }
+    assert.equal(trainTestSplitIndices(10, { testSize: 0.2, seed: 2 ** 32 - 1 }).test.length, 2);
   });
 
   test("shuffle: false keeps file order like sklearn (train first, then test)", () => {

@@ -50,6 +50,8 @@ test("evaluationStrategy is accepted with a deprecation warning that explains th
 
 test("invalid values and unknown or snake_case options fail with a clear message", () => {
   assert.throws(() => new TrainingArguments({ learningRate: 0 }), /learningRate must be > 0/);
+  assert.throws(() => new TrainingArguments({ seed: -1 }), /TrainingArguments\.seed must be an integer from 0 to 4294967295/);
+  assert.throws(() => new TrainingArguments({ dataSeed: 2 ** 32 }), /TrainingArguments\.dataSeed must be an integer/);
   assert.throws(() => new TrainingArguments({ perDeviceTrainBatchSize: 2.5 }), /positive integer/);
   assert.throws(() => new TrainingArguments({ evalStrategy: "sometimes" as never }), /"no", "steps" or "epoch"/);
   assert.throws(() => new TrainingArguments({ learning_rate: 1 } as never), /unknown option "learning_rate" \(use camelCase: learningRate\)/);

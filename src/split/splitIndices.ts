@@ -1,7 +1,7 @@
 // Index arithmetic of a seeded train/test split with scikit-learn's sizes: for a fractional test size the test
 // set has ceil(testSize * n) rows and the train set the rest (or floor(trainSize * n)); the rows are a seeded
 // permutation, test first, as sklearn's ShuffleSplit and datasets' train_test_split take them.
-import { Rng } from "../random";
+import { checkSeed, Rng } from "../random";
 
 export interface TrainTestSplitOptions {
   /** Fraction in (0, 1) or an absolute row count. */
@@ -38,9 +38,10 @@ export function splitSizes(n: number, opts: Pick<TrainTestSplitOptions, "testSiz
 
 /** Disjoint train/test row indices of a split of n rows, reproducible for a seed. */
 export function trainTestSplitIndices(n: number, opts: TrainTestSplitOptions): SplitIndices {
-  if (!Number.isFinite(opts.seed)) {
+  if (opts.seed === undefined || opts.seed === null || Number.isNaN(opts.seed)) {
     throw new Error(`trainTestSplit needs a seed (got ${opts.seed}): without one, two calls give different splits and validation rows leak into training.`);
   }
+  checkSeed("trainTestSplit's seed", opts.seed);
   const sizes = splitSizes(n, opts);
   if (opts.shuffle === false) {
     // sklearn: train = rows 0..nTrain-1, test = the next nTest rows

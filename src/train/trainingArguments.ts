@@ -3,6 +3,7 @@
 // (learningRate 2e-5, batch sizes 16, 3 epochs, weightDecay 0.01, evaluation and saving every epoch),
 // transformers' defaults everywhere else (AdamW betas/eps, maxGradNorm 1, linear schedule, no warm-up,
 // seed 42, logging every 500 steps). Saved in checkpoints as training_args.json with HF's snake_case names.
+import { checkSeed } from "../random";
 import type { LrSchedulerType } from "./lrSchedule";
 
 export type IntervalStrategy = "no" | "steps" | "epoch";
@@ -151,8 +152,8 @@ export class TrainingArguments {
     this.loggingDir = init.loggingDir ?? `${this.outputDir}/logs`;
     this.evalSteps = positiveInt("evalSteps", init.evalSteps ?? this.loggingSteps);
     this.seed = init.seed ?? 42;
-    if (!Number.isInteger(this.seed)) throw new Error(`TrainingArguments.seed must be an integer, got ${this.seed}`);
-    this.dataSeed = init.dataSeed;
+    checkSeed("TrainingArguments.seed", this.seed);
+    this.dataSeed = init.dataSeed === undefined ? undefined : checkSeed("TrainingArguments.dataSeed", init.dataSeed);
     if (this.dataSeed !== undefined && !Number.isInteger(this.dataSeed)) throw new Error(`TrainingArguments.dataSeed must be an integer, got ${this.dataSeed}`);
     this.warmupSteps = nonNegative("warmupSteps", init.warmupSteps ?? 0);
     if (this.warmupSteps >= 1 && !Number.isInteger(this.warmupSteps)) throw new Error(`TrainingArguments.warmupSteps must be an integer step count or a fraction in (0, 1), got ${this.warmupSteps}`);
