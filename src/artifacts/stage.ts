@@ -4,7 +4,7 @@
 // so a downstream stage can tell when what it was built from has changed, and say why and what to re-run.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeDirAtomic, writeJsonAtomic } from "../io/atomic";
+import { restoreReplacedDir, writeDirAtomic, writeJsonAtomic } from "../io/atomic";
 import { fingerprint, stableStringify } from "./fingerprint";
 import { sha256File } from "./hash";
 
@@ -137,6 +137,7 @@ export async function writeStage(
 
 /** The manifest of a stage, or null when the stage has not been written. */
 export function readStage(runDir: string, stage: StageName): StageManifest | null {
+  restoreReplacedDir(stageDir(runDir, stage)); // a crash while the stage was being replaced left it parked
   const file = path.join(stageDir(runDir, stage), MANIFEST_FILE);
   let text: string;
   try {

@@ -9,6 +9,40 @@ function tempSibling(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${Date.now()}-${counter}`);
 }
 
+/** Where writeDirAtomic parks the folder it replaces until the new one is in place. */
+function oldSibling(target: string): string {
+  counter += 1;
+  return path.join(path.dirname(target), `.${path.basename(target)}.old-${process.pid}-${Date.now()}-${counter}`);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Repairs a folder replacement that a crash cut between its two renames (`dir` moved aside, the new folder
+ * not yet moved in): the newest parked copy `.name.old-*` goes back to `dir`. Parked copies left beside an
+ * existing `dir` (a crash after the second rename) are deleted. Returns true when `dir` was restored.
+ */
+export function restoreReplacedDir(dir: string): boolean {
+  const parent = path.dirname(dir);
+  if (!fs.existsSync(parent)) return false;
+  const re = new RegExp(`^\\.${escapeRegExp(path.basename(dir))}\\.old-\\d+-(\\d+)-(\\d+)$`);
+  const parked = fs.readdirSync(parent)
+    .map((name) => ({ name, m: re.exec(name) }))
+    .filter((e): e is { name: string; m: RegExpExecArray } => e.m !== null)
+    .sort((a, b) => Number(b.m[1]) - Number(a.m[1]) || Number(b.m[2]) - Number(a.m[2]));
+  if (!parked.length) return false;
+  let restored = false;
+  if (!fs.existsSync(dir)) {
+    fs.renameSync(path.join(parent, parked[0].name), dir);
+    parked.shift();
+    restored = true;
+  }
+  for (const p of parked) fs.rmSync(path.join(parent, p.name), { recursive: true, force: true });
+  return restored;
+}
+
 /** Writes `data` to `file` atomically (temp file in the same folder, fsync, rename). */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -35,6 +69,7 @@ export function writeJsonAtomic(file: string, value: unknown): void {
  */
 export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void> | void): Promise<void> {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
+  restoreReplacedDir(dir);
   const tmp = tempSibling(dir);
   fs.mkdirSync(tmp, { recursive: true });
   try {
@@ -44,7 +79,8 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
     throw err;
   }
   if (fs.existsSync(dir)) {
-    const old = tempSibling(dir);
+    // Between these two renames `dir` does not exist; a crash there is repaired by restoreReplacedDir.
+    const old = oldSibling(dir);
     fs.renameSync(dir, old);
     fs.renameSync(tmp, dir);
     fs.rmSync(old, { recursive: true, force: true });
@@ -61,10 +97,12 @@ export function removeDirAtomic(dir: string): void {
   fs.rmSync(doomed, { recursive: true, force: true });
 }
 
-/** Removes leftovers of interrupted atomic writes (`.name.tmp-*`) inside `dir`. */
+/** Removes leftovers of interrupted atomic writes (`.name.tmp-*`) inside `dir`, and repairs cut replacements. */
 export function cleanTempSiblings(dir: string): void {
   if (!fs.existsSync(dir)) return;
   for (const name of fs.readdirSync(dir)) {
     if (/^\..+\.tmp-\d+-\d+-\d+$/.test(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    const parked = /^\.(.+)\.old-\d+-\d+-\d+$/.exec(name);
+    if (parked && fs.existsSync(path.join(dir, name))) restoreReplacedDir(path.join(dir, parked[1]));
   }
 }
