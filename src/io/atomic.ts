@@ -15,9 +15,8 @@ function oldSibling(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.old-${process.pid}-${Date.now()}-${counter}`);
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
+/** A parked folder's name (oldSibling): [1] the folder it stands for, [2] its time, [3] its counter. */
+const PARKED = /^\.(.+)\.old-\d+-(\d+)-(\d+)$/;
 
 /**
  * Repairs a folder replacement that a crash cut between its two renames (`dir` moved aside, the new folder
@@ -27,11 +26,10 @@ function escapeRegExp(s: string): string {
 export function restoreReplacedDir(dir: string): boolean {
   const parent = path.dirname(dir);
   if (!fs.existsSync(parent)) return false;
-  const re = new RegExp(`^\\.${escapeRegExp(path.basename(dir))}\\.old-\\d+-(\\d+)-(\\d+)$`);
   const parked = fs.readdirSync(parent)
-    .map((name) => ({ name, m: re.exec(name) }))
-    .filter((e): e is { name: string; m: RegExpExecArray } => e.m !== null)
-    .sort((a, b) => Number(b.m[1]) - Number(a.m[1]) || Number(b.m[2]) - Number(a.m[2]));
+    .map((name) => ({ name, m: PARKED.exec(name) }))
+    .filter((e): e is { name: string; m: RegExpExecArray } => e.m !== null && e.m[1] === path.basename(dir))
+    .sort((a, b) => Number(b.m[2]) - Number(a.m[2]) || Number(b.m[3]) - Number(a.m[3]));
   if (!parked.length) return false;
   let restored = false;
   if (!fs.existsSync(dir)) {
@@ -102,7 +100,7 @@ export function cleanTempSiblings(dir: string): void {
   if (!fs.existsSync(dir)) return;
   for (const name of fs.readdirSync(dir)) {
     if (/^\..+\.tmp-\d+-\d+-\d+$/.test(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
-    const parked = /^\.(.+)\.old-\d+-\d+-\d+$/.exec(name);
+    const parked = PARKED.exec(name);
     if (parked && fs.existsSync(path.join(dir, name))) restoreReplacedDir(path.join(dir, parked[1]));
   }
 }

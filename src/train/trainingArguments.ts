@@ -154,7 +154,6 @@ export class TrainingArguments {
     this.seed = init.seed ?? 42;
     checkSeed("TrainingArguments.seed", this.seed);
     this.dataSeed = init.dataSeed === undefined ? undefined : checkSeed("TrainingArguments.dataSeed", init.dataSeed);
-    if (this.dataSeed !== undefined && !Number.isInteger(this.dataSeed)) throw new Error(`TrainingArguments.dataSeed must be an integer, got ${this.dataSeed}`);
     this.warmupSteps = nonNegative("warmupSteps", init.warmupSteps ?? 0);
     if (this.warmupSteps >= 1 && !Number.isInteger(this.warmupSteps)) throw new Error(`TrainingArguments.warmupSteps must be an integer step count or a fraction in (0, 1), got ${this.warmupSteps}`);
     this.adamBeta1 = init.adamBeta1 ?? 0.9;
