@@ -6,10 +6,10 @@
 //   npm run bench:format -- [--rows N] [--timed-batches K] [--batch-size B]
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBackend } from "../src/backend";
-import { tf } from "../src/backend/tf";
-import { BatchLoader, disposeBatch, EncodedRows, lengthGroupedOrder, paddingStats } from "../src/format";
-import { loadImdb } from "../src/load";
+import { initBackend } from "../src/backends";
+import { tf } from "../src/backends/tf";
+import { BatchLoader, disposeBatch, EncodedRows, lengthGroupedOrder, paddingStats } from "../src/trainer/format";
+import { loadImdb } from "../src/datasets";
 import { Rng } from "../src/random";
 
 function arg(name: string, fallback: number): number {

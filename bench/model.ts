@@ -2,10 +2,10 @@
 // gradients of every parameter) for bert-base (random init, batch 2 × 128, extrapolated to 16 × 128), the quick
 // preset's small model (batch 16 × 128) and the golden tiny model (batch 8 × 128).
 // Usage: npm run bench:model [-- --backend wasm|cpu] [--only base|quick|tiny] [--reps N]
-import { initBackend, BackendName } from "../src/backend/initBackend";
-import { tf } from "../src/backend/tf";
-import { BertForSequenceClassification, computeLoss } from "../src/model";
-import { BertConfigJson } from "../src/model/config";
+import { initBackend, BackendName } from "../src/backends/initBackend";
+import { tf } from "../src/backends/tf";
+import { BertForSequenceClassification, computeLoss } from "../src/models";
+import { BertConfigJson } from "../src/models/config";
 import { PRESETS } from "../src/config";
 
 function arg(name: string): string | undefined {

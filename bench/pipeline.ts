@@ -11,15 +11,15 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { initBackend } from "../src/backend";
+import { initBackend } from "../src/backends";
 import { PRESETS } from "../src/config";
-import { readLabelledTextParquet } from "../src/load";
-import { BertForSequenceClassification } from "../src/model";
+import { readLabelledTextParquet } from "../src/datasets";
+import { BertForSequenceClassification } from "../src/models";
 import { exportOnnx } from "../src/onnx";
-import { pipeline, transformersJsPipeline, type ClassificationResult } from "../src/pipeline";
+import { pipeline, transformersJsPipeline, type ClassificationResult } from "../src/pipelines";
 import { Rng } from "../src/random";
-import { saveFineTuned } from "../src/save";
-import { loadTokenizer } from "../src/tokenize";
+import { saveFineTuned } from "../src/models/save";
+import { loadTokenizer } from "../src/tokenizers";
 
 const SHARED = path.resolve(process.env.BERT_IMDB_SHARED ?? path.join(__dirname, "..", "..", "shared"));
 

@@ -9,9 +9,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { readLabelledTextParquet } from "../src/load";
-import { loadTokenizer } from "../src/tokenize";
-import { rustTokenizers } from "../src/tokenize/rustTokenizers";
+import { readLabelledTextParquet } from "../src/datasets";
+import { loadTokenizer } from "../src/tokenizers";
+import { rustTokenizers } from "../src/tokenizers/rustTokenizers";
 
 const MAX_LENGTH = 128;
 const SHARED = path.resolve(process.env.BERT_IMDB_SHARED ?? path.join(__dirname, "..", "..", "shared"));

@@ -8,18 +8,18 @@
 //          [--compare-composed]  (also time the tf-ops AdamW fallback against the fused kernel, one step)
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBackend, BackendName } from "../src/backend/initBackend";
-import { wasmHeapBytes } from "../src/backend/wasmGuard";
-import { tf } from "../src/backend/tf";
-import { BertForSequenceClassification, computeLoss } from "../src/model";
-import type { BertConfigJson } from "../src/model/config";
+import { initBackend, BackendName } from "../src/backends/initBackend";
+import { wasmHeapBytes } from "../src/backends/wasmGuard";
+import { tf } from "../src/backends/tf";
+import { BertForSequenceClassification, computeLoss } from "../src/models";
+import type { BertConfigJson } from "../src/models/config";
 import { Rng } from "../src/random";
-import { AdamW } from "../src/train/adamw";
-import { adamwStepComposed, hasFusedAdamW } from "../src/train/adamwKernels";
-import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
-import { figureReadInterval, PendingStep, TrainStepper } from "../src/train/trainStep";
-import { predictionLoop } from "../src/evaluate/predictionLoop";
-import type { LabeledDataset } from "../src/evaluate/dataset";
+import { AdamW } from "../src/trainer/adamw";
+import { adamwStepComposed, hasFusedAdamW } from "../src/trainer/adamwKernels";
+import { linearScheduleWithWarmup } from "../src/trainer/lrSchedule";
+import { figureReadInterval, PendingStep, TrainStepper } from "../src/trainer/trainStep";
+import { predictionLoop } from "../src/trainer/predictionLoop";
+import type { LabeledDataset } from "../src/trainer/labeledDataset";
 import { PRESETS } from "../src/config";
 
 function arg(name: string): string | undefined {
@@ -160,7 +160,7 @@ async function benchModel(name: string, config: BertConfigJson, o: { steps: numb
     console.log(`ADAMW ${name}: composed tf ops ${median(composedTimes).toFixed(3)} s vs ${hasFusedAdamW() ? "fused kernel" : "composed (no fused kernel on this backend)"} ${median(fusedTimes).toFixed(3)} s per update of all parameters (median of 3)`);
   }
 
-  // Evaluation through the Trainer's own loop (src/evaluate/predictionLoop: batches queued back to back, results
+  // Evaluation through the Trainer's own loop (src/trainer/predictionLoop: batches queued back to back, results
   // read every 8 batches on webgpu), over random full-length reviews; one batch first to warm up.
   const evalSet = randomDataset(rng, o.evalBatch * o.evalBatches, o.seq, vocab);
   await predictionLoop(model, randomDataset(rng, o.evalBatch, o.seq, vocab), computeLoss, { batchSize: o.evalBatch, progress: false });

@@ -5,40 +5,40 @@ export * from "./progress";
 export { inNotebook, newDisplay, showHtml, showMarkdown } from "./notebookDisplay";
 export { showTable, toDataFrame, dfd } from "./tables";
 export * from "./io/atomic";
-export * from "./backend/index";
+export * from "./backends/index";
 export * from "./hub/index";
 export * from "./artifacts/index";
 // 01 load
-export * from "./load/index";
-export { runLoadStage, loadStageResult } from "./load/stage";
+export * from "./datasets/index";
+export { runLoadStage, loadStageResult } from "./datasets/stage";
 // 02 split
-export * from "./split/index";
-export { runSplitStage, loadSplitStage } from "./split/stage";
+export * from "./datasets/split";
+export { runSplitStage, loadSplitStage } from "./datasets/splitStage";
 // 03 tokenize
-export * from "./tokenize/index";
-export { runTokenizeStage, loadTokenizeStage, TOKENIZED_PARTS } from "./tokenize/stage";
-export type { TokenizedPart, TokenizedSplit, TokenizeStageResult } from "./tokenize/stage";
+export * from "./tokenizers/index";
+export { runTokenizeStage, loadTokenizeStage, TOKENIZED_PARTS } from "./tokenizers/stage";
+export type { TokenizedPart, TokenizedSplit, TokenizeStageResult } from "./tokenizers/stage";
 // 04 format
-export * from "./format/index";
-export { runFormatStage, loadFormatStage, makeLoaders, formatParams } from "./format/stage";
+export * from "./trainer/format";
+export { runFormatStage, loadFormatStage, makeLoaders, formatParams } from "./trainer/formatStage";
 // 05 model
 export * from "./safetensors/index";
-export * from "./model/index";
-export { runModelStage, loadModelStage, SENTIMENT_ID2LABEL } from "./model/stage";
+export * from "./models/index";
+export { runModelStage, loadModelStage, SENTIMENT_ID2LABEL } from "./models/stage";
 // 06 metrics
 export * from "./metrics/index";
 export * from "./plots/index";
 // 07 train
-export * from "./train/index";
-export { createTrainer, saveTrainStage, loadTrainedModel, trainedModelDir, trainerOutputDir, trainingArgumentsFor, resumeCheckpointFor, labeled } from "./train/stage";
+export * from "./trainer/index";
+export { createTrainer, saveTrainStage, loadTrainedModel, trainedModelDir, trainerOutputDir, trainingArgumentsFor, resumeCheckpointFor, labeled } from "./trainer/stage";
 // 08 evaluate
-export * from "./evaluate/index";
-export { runEvaluateStage } from "./evaluate/stage";
+export * from "./trainer/evaluate";
+export { runEvaluateStage } from "./trainer/evaluateStage";
 // 09 save
-export * from "./save/index";
+export * from "./models/save";
 export { exportOnnx, buildBertClassifierOnnx, BERT_ONNX_OPS, irVersionForOpset, modelRawConfig, modelWeights, inspectOnnx } from "./onnx/index";
 export type { ExportOnnxOptions, ExportOnnxResult, ExportableModel, OnnxSummary, OnnxValueSummary } from "./onnx/index";
-export { runSaveStage, savedModelDir } from "./save/stage";
+export { runSaveStage, savedModelDir } from "./models/saveStage";
 // 10 pipeline
-export * from "./pipeline/index";
-export { runPipelineStage } from "./pipeline/stage";
+export * from "./pipelines/index";
+export { runPipelineStage } from "./pipelines/stage";

@@ -3,12 +3,12 @@
 // export of its own in Node, hence the small renderer here.
 import * as dfd from "danfojs-node";
 import * as tfjs from "@tensorflow/tfjs";
-import { registerFastGradients } from "./backend/gradients";
+import { registerFastGradients } from "./backends/gradients";
 import { escapeHtml, inNotebook, showHtml } from "./notebookDisplay";
 
 /** One table row: any plain object (its own enumerable keys are the columns). */
 // danfojs-node brings its own copy of tfjs, which re-registers tfjs' default gradients when it loads; put the
-// project's faster ones back (a declaration, not a bare call: see src/backend/tf.ts on tslab).
+// project's faster ones back (a declaration, not a bare call: see src/backends/tf.ts on tslab).
 export const fastGradientsRestored: true = registerFastGradients(tfjs);
 
 export type Row = object;

@@ -26,8 +26,8 @@ import {
   stageStatus,
   writeStage,
 } from "../src/artifacts";
-import { loadImdb, syntheticImdb } from "../src/load";
-import { trainTestSplit } from "../src/split";
+import { loadImdb, syntheticImdb } from "../src/datasets";
+import { trainTestSplit } from "../src/datasets/split";
 import { requireShared } from "./shared";
 
 const made: string[] = [];

@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { before, test, TestContext } from "node:test";
-import { BackendInfo, initBackend } from "../src/backend/initBackend";
-import { tf } from "../src/backend/tf";
-import { BertForSequenceClassification } from "../src/model";
+import { BackendInfo, initBackend } from "../src/backends/initBackend";
+import { tf } from "../src/backends/tf";
+import { BertForSequenceClassification } from "../src/models";
 import { readSafetensors } from "../src/safetensors";
 import { requireShared } from "./shared";
 import { maxAbsDiff } from "./compare";

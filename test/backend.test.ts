@@ -1,9 +1,9 @@
 // Backend selection and the backend-wide gradient fixes (gather through ScatterNd, matMul gradients).
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { BACKEND_ENV, backendInfo, initBackend } from "../src/backend/initBackend";
-import { tf } from "../src/backend/tf";
-import { guardWasmHeap, WasmHeapExhaustedError, wasmHeapBytes } from "../src/backend/wasmGuard";
+import { BACKEND_ENV, backendInfo, initBackend } from "../src/backends/initBackend";
+import { tf } from "../src/backends/tf";
+import { guardWasmHeap, WasmHeapExhaustedError, wasmHeapBytes } from "../src/backends/wasmGuard";
 
 let chosen = "";
 before(async () => {

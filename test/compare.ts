@@ -1,6 +1,6 @@
 // Comparison helpers and golden-file types shared by the golden tests (test/model.test.ts,
 // test/train.golden.test.ts, test/webgpuGolden.ts, test/onnx*.ts).
-import { tf } from "../src/backend/tf";
+import { tf } from "../src/backends/tf";
 import type { LoadedTensor } from "../src/safetensors";
 
 /** Largest |a[i] − b[i]|; the arrays must have the same length. */

@@ -2,11 +2,11 @@
 // reference results and the score histogram helper.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { tf } from "../src/backend/tf";
-import { BertForSequenceClassification } from "../src/model";
+import { tf } from "../src/backends/tf";
+import { BertForSequenceClassification } from "../src/models";
 import { computeMetrics } from "../src/metrics";
-import { Trainer } from "../src/train/trainer";
-import { compareWithReference, positiveScores, plotScoreHistogram, showComparisonWithReference, TUTORIAL_REFERENCE } from "../src/evaluate";
+import { Trainer } from "../src/trainer/trainer";
+import { compareWithReference, positiveScores, plotScoreHistogram, showComparisonWithReference, TUTORIAL_REFERENCE } from "../src/trainer/evaluate";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -99,8 +99,8 @@ test("dynamicPadding (batches cut to their longest row) gives the same evaluatio
 
 test("predictionLoop: reading results back in groups (as on webgpu) gives the same logits, labels and loss, and leaks nothing", async () => {
   await tf.setBackend("cpu");
-  const { predictionLoop } = await import("../src/evaluate/predictionLoop");
-  const { computeLoss } = await import("../src/model");
+  const { predictionLoop } = await import("../src/trainer/predictionLoop");
+  const { computeLoss } = await import("../src/models");
   const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 3, numLabels: 2 });
   const data = syntheticDataset(37, 16, 4);
   try {

@@ -2,8 +2,8 @@
 // per-epoch shuffling (reproducible, resumable mid-epoch), and no tensor leak over an epoch when batches are disposed.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { tf } from "../src/backend/tf";
-import { BatchLoader, disposeBatch, EncodedRows, rowLengths } from "../src/format";
+import { tf } from "../src/backends/tf";
+import { BatchLoader, disposeBatch, EncodedRows, rowLengths } from "../src/trainer/format";
 import { Rng } from "../src/random";
 
 /** Synthetic tokenizer output: [CLS] tokens [SEP], right-padded with 0; some rows fill maxLength. */

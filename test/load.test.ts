@@ -17,7 +17,7 @@ import {
   readLabelledTextParquet,
   sampleBalanced,
   syntheticImdb,
-} from "../src/load";
+} from "../src/datasets";
 import { HubTestServer } from "./hubTestServer";
 import { requireShared } from "./shared";
 

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { requireShared } from "./shared";
-import { tf } from "../src/backend/tf";
+import { tf } from "../src/backends/tf";
 import { argmaxRows, computeMetrics, confusionMatrix } from "../src/metrics";
 
 interface GoldenCase {

@@ -2,10 +2,10 @@
 // tensor hygiene of forward/backward.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { initBackend } from "../src/backend/initBackend";
-import { tf } from "../src/backend/tf";
-import { BertConfig, bertParamSpecs, BertForSequenceClassification, computeLoss } from "../src/model";
-import { summarizeParams } from "../src/model/summary";
+import { initBackend } from "../src/backends/initBackend";
+import { tf } from "../src/backends/tf";
+import { BertConfig, bertParamSpecs, BertForSequenceClassification, computeLoss } from "../src/models";
+import { summarizeParams } from "../src/models/summary";
 
 const SMALL = {
   vocab_size: 200,
@@ -98,7 +98,7 @@ test("dropout: off in eval, seeded in training (same seed ⇒ same result), inve
   } finally {
     model.dispose();
   }
-  const { dropoutMask } = require("../src/model/ops") as typeof import("../src/model/ops");
+  const { dropoutMask } = require("../src/models/ops") as typeof import("../src/models/ops");
   const m = tf.tidy(() => dropoutMask([100000], 0.1, 42).dataSync());
   const zeros = m.filter((x) => x === 0).length;
   assert.ok(Math.abs(zeros / m.length - 0.1) < 0.005, `drop rate ${zeros / m.length}`);

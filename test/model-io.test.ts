@@ -5,9 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { initBackend } from "../src/backend/initBackend";
-import { tf } from "../src/backend/tf";
-import { BertConfig, BertForSequenceClassification } from "../src/model";
+import { initBackend } from "../src/backends/initBackend";
+import { tf } from "../src/backends/tf";
+import { BertConfig, BertForSequenceClassification } from "../src/models";
 import { readSafetensors, readSafetensorsHeader, writeSafetensors, TensorToWrite } from "../src/safetensors";
 import { requireShared } from "./shared";
 

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { before, test } from "node:test";
-import { initBackend } from "../src/backend/initBackend";
-import { tf } from "../src/backend/tf";
-import { BertForSequenceClassification, computeLoss } from "../src/model";
+import { initBackend } from "../src/backends/initBackend";
+import { tf } from "../src/backends/tf";
+import { BertForSequenceClassification, computeLoss } from "../src/models";
 import { LoadedTensor, readSafetensors } from "../src/safetensors";
 import { referenceForwardBackward } from "./modelReference";
 import { requireShared } from "./shared";

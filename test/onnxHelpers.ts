@@ -3,9 +3,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BertForSequenceClassification } from "../src/model";
+import { BertForSequenceClassification } from "../src/models";
 import { readSafetensors, writeSafetensors } from "../src/safetensors";
-import { completeTokenizerFiles, fineTunedConfig } from "../src/save";
+import { completeTokenizerFiles, fineTunedConfig } from "../src/models/save";
 import { sharedPath } from "./shared";
 
 /** A fresh temporary folder, removed at process exit. */

@@ -5,8 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { exportOnnx } from "../src/onnx";
-import { pipeline, transformersJsPipeline, type ClassificationResult, type LoadedTextClassifier, type TransformersJsClassifier } from "../src/pipeline";
-import { saveFineTuned, type SaveableModel, type SaveableTokenizer } from "../src/save";
+import { pipeline, transformersJsPipeline, type ClassificationResult, type LoadedTextClassifier, type TransformersJsClassifier } from "../src/pipelines";
+import { saveFineTuned, type SaveableModel, type SaveableTokenizer } from "../src/models/save";
 import { tempDir } from "./onnxHelpers";
 import { sharedPath } from "./shared";
 

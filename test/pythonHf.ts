@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { TestContext } from "node:test";
 import { readSafetensors, type LoadedTensor } from "../src/safetensors";
-import { findTransformersPython, runPythonScriptJson } from "../src/save/pythonTransformers";
+import { findTransformersPython, runPythonScriptJson } from "../src/models/pythonTransformers";
 import { sharedPath } from "./shared";
 
 /** The Python with transformers + torch, or undefined (after t.skip or a printed note) when there is none. */

@@ -5,11 +5,11 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { tf } from "../src/backend/tf";
-import { BertForSequenceClassification } from "../src/model";
+import { tf } from "../src/backends/tf";
+import { BertForSequenceClassification } from "../src/models";
 import { readSafetensorsHeader } from "../src/safetensors";
-import { listSaved, saveFineTuned, SAVED_FILES, SavedModelError, verifySaved } from "../src/save";
-import { loadTokenizer } from "../src/tokenize";
+import { listSaved, saveFineTuned, SAVED_FILES, SavedModelError, verifySaved } from "../src/models/save";
+import { loadTokenizer } from "../src/tokenizers";
 import { goldenBatches, tempDir } from "./onnxHelpers";
 import { requireShared, sharedPath } from "./shared";
 

@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { Dataset, loadImdb } from "../src/load";
-import { overlap, pythonTutorialSplit, splitSizes, trainTestSplit, trainTestSplitIndices } from "../src/split";
+import { Dataset, loadImdb } from "../src/datasets";
+import { overlap, pythonTutorialSplit, splitSizes, trainTestSplit, trainTestSplitIndices } from "../src/datasets/split";
 import { requireShared } from "./shared";
 
 function indexDataset(n: number): Dataset {

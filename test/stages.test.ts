@@ -7,10 +7,10 @@ import * as path from "node:path";
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { getRunConfig, RunConfig } from "../src/config";
-import { runLoadStage } from "../src/load/stage";
-import { runSplitStage, loadSplitStage } from "../src/split/stage";
-import { runTokenizeStage, loadTokenizeStage } from "../src/tokenize/stage";
-import { runFormatStage, loadFormatStage } from "../src/format/stage";
+import { runLoadStage } from "../src/datasets/stage";
+import { runSplitStage, loadSplitStage } from "../src/datasets/splitStage";
+import { runTokenizeStage, loadTokenizeStage } from "../src/tokenizers/stage";
+import { runFormatStage, loadFormatStage } from "../src/trainer/formatStage";
 
 const FIXTURE = path.join(__dirname, "fixtures", "data", "imdb-snappy");
 

@@ -3,7 +3,7 @@
 // layout checked too (pad id 0, attention mask 1 exactly on the real tokens, token types all 0).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { embeddedTokenizerDir, loadTokenizer } from "../src/tokenize";
+import { embeddedTokenizerDir, loadTokenizer } from "../src/tokenizers";
 import { requireShared } from "./shared";
 import { readGolden } from "./tokenizeReference";
 

@@ -13,7 +13,7 @@ import {
   loadTokenizer,
   saveEncoded,
   tokenizerFingerprint,
-} from "../src/tokenize";
+} from "../src/tokenizers";
 
 const TEXTS = ["This movie was fantastic!", "", "I hated every minute of this film.", "Café déjà vu, 漢字 and 😀. ".repeat(40)];
 

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { before, describe, test } from "node:test";
-import { BertTokenizerFast, canEncodeHeadOnly, embeddedTokenizerDir, headOfText, loadTokenizer } from "../src/tokenize";
-import { rustTokenizers } from "../src/tokenize/rustTokenizers";
+import { BertTokenizerFast, canEncodeHeadOnly, embeddedTokenizerDir, headOfText, loadTokenizer } from "../src/tokenizers";
+import { rustTokenizers } from "../src/tokenizers/rustTokenizers";
 import { differingRows, rustReference } from "./tokenizeReference";
 
 const REVIEW =

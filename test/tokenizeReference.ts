@@ -2,8 +2,8 @@
 // whole texts, one encodeBatch call) as the reference our BertTokenizerFast must reproduce, and the golden rows.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { embeddedTokenizerDir } from "../src/tokenize";
-import { rustTokenizers } from "../src/tokenize/rustTokenizers";
+import { embeddedTokenizerDir } from "../src/tokenizers";
+import { rustTokenizers } from "../src/tokenizers/rustTokenizers";
 
 export interface ReferenceArrays {
   inputIds: Int32Array;

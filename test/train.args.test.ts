@@ -2,7 +2,7 @@
 // and the training_args.json round trip with HF's snake_case names.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { TrainingArguments } from "../src/train/trainingArguments";
+import { TrainingArguments } from "../src/trainer/trainingArguments";
 
 function captureWarn<T>(fn: () => T): { value: T; warnings: string[] } {
   const warnings: string[] = [];

@@ -6,13 +6,13 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { tf } from "../src/backend/tf";
+import { tf } from "../src/backends/tf";
 import { requireShared } from "./shared";
 import { readSafetensors } from "../src/safetensors";
-import { BertForSequenceClassification, computeLoss } from "../src/model";
-import { AdamW } from "../src/train/adamw";
-import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
-import { TrainStepper } from "../src/train/trainStep";
+import { BertForSequenceClassification, computeLoss } from "../src/models";
+import { AdamW } from "../src/trainer/adamw";
+import { linearScheduleWithWarmup } from "../src/trainer/lrSchedule";
+import { TrainStepper } from "../src/trainer/trainStep";
 import { GoldenTrain, maxAbs, maxAbsDiff } from "./compare";
 import { pytorchGoldenHere, TORCH_ATTENTION, transformersPython } from "./pythonHf";
 

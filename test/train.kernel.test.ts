@@ -42,10 +42,10 @@ test("Jupyter interrupt during trainer.train(): checkpoint, clean return, kernel
   const out = path.join(tmp, "run").replace(/\\/g, "/");
   // Note `model: model`: tslab 1.0.22 does not rewrite shorthand properties that name earlier cells' variables.
   const cells = [
-    { code: `import { tf } from "./src/backend/tf";\nawait tf.setBackend("cpu");` },
+    { code: `import { tf } from "./src/backends/tf";\nawait tf.setBackend("cpu");` },
     {
       code:
-        `import { BertForSequenceClassification } from "./src/model/index";\nimport { Trainer } from "./src/train/index";\n` +
+        `import { BertForSequenceClassification } from "./src/models/index";\nimport { Trainer } from "./src/trainer/index";\n` +
         `import { computeMetrics } from "./src/metrics/index";\nimport { syntheticDataset, TINY_CONFIG } from "./test/trainHelpers";\n` +
         `const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 1, numLabels: 2 });\n` +
         `const marks = { onStepEnd: async (s: { globalStep: number }) => { console.log("STEP " + s.globalStep); await new Promise<void>((r) => setTimeout(r, 30)); } };\n` +

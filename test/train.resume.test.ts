@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { latestCheckpoint, listCheckpoints } from "../src/train/checkpoint";
+import { latestCheckpoint, listCheckpoints } from "../src/trainer/checkpoint";
 
 const WORKER = path.join(__dirname, "trainResumeWorker.ts");
 

@@ -1,7 +1,7 @@
 // Shared helpers of the training tests: a small learnable synthetic dataset (tokenized-rows layout of
 // src/format) and a tiny BERT config with dropout on, so seeding and resuming are really exercised.
 import { Rng } from "../src/random";
-import type { LabeledDataset } from "../src/evaluate/dataset";
+import type { LabeledDataset } from "../src/trainer/labeledDataset";
 
 /** Rows [CLS] w1 … wk [SEP] pad…; label 1 when token 5 occurs more often than token 6. Lengths vary. */
 export function syntheticDataset(rows: number, maxLength: number, seed: number): LabeledDataset {

@@ -5,10 +5,10 @@
 // --kill-during-save STEP: SIGKILLs itself in the middle of writing checkpoint-STEP (after the model files,
 // before the optimizer state), as a crash during a checkpoint write would.
 import { createHash } from "node:crypto";
-import { tf } from "../src/backend/tf";
-import { BertForSequenceClassification } from "../src/model";
+import { tf } from "../src/backends/tf";
+import { BertForSequenceClassification } from "../src/models";
 import { computeMetrics } from "../src/metrics";
-import { Trainer } from "../src/train/trainer";
+import { Trainer } from "../src/trainer/trainer";
 import { syntheticDataset, TINY_CONFIG } from "./trainHelpers";
 
 async function main(): Promise<void> {

@@ -67,7 +67,7 @@ test("a notebook cell importing every src module compiles with tslab's own conve
   try {
     const files = srcFiles(path.join(ROOT, "src"));
     const cell =
-      'import { tf } from "./src/backend/tf";\n' +
+      'import { tf } from "./src/backends/tf";\n' +
       files.map((f, i) => `import * as m${i} from "./${path.relative(ROOT, f).replace(/\\/g, "/").replace(/\.ts$/, "")}";`).join("\n") +
       "\nconst probe: tf.Tensor = tf.scalar(1);";
     const out = conv.convert("", cell);

@@ -1,5 +1,5 @@
 // The webgpu backend (Dawn) against the goldens, within the GPU tolerance (1e-4): tiny-bert's forward and
-// gradients, five golden optimizer steps through TrainStepper (src/train's AdamW, and with the moments on the
+// gradients, five golden optimizer steps through TrainStepper (src/trainer's AdamW, and with the moments on the
 // GPU), the fused WebGPU kernels (AdamW, sum of squares, LayerNorm, GELU, dropout masks, tiled matMul, attention) against their references, the project's
 // custom gradients (gather via ScatterNd, batched matMul) and synchronous reads.
 // Runs on any WebGPU adapter, software ones included (Mesa's lavapipe on a CPU-only machine: Debian bookworm's
@@ -7,18 +7,18 @@
 // BERT_IMDB_REQUIRE_WEBGPU=1 (CI with lavapipe installed), where that is a failure.
 import assert from "node:assert/strict";
 import { before, test, TestContext } from "node:test";
-import { initBackend } from "../src/backend/initBackend";
-import { tf } from "../src/backend/tf";
-import { hasFusedAttentionGrad, hasFusedDropout, probeWebGPU, TRAIN_FUSED_ENV, webgpuDeviceInfo, webgpuStats } from "../src/backend/webgpu";
+import { initBackend } from "../src/backends/initBackend";
+import { tf } from "../src/backends/tf";
+import { hasFusedAttentionGrad, hasFusedDropout, probeWebGPU, TRAIN_FUSED_ENV, webgpuDeviceInfo, webgpuStats } from "../src/backends/webgpu";
 import { withEnv } from "./env";
-import { AdamW } from "../src/train/adamw";
-import { clipCoefficient, globalGradNorm, globalGradNormTensor } from "../src/train/gradClip";
-import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
-import { TrainStepper } from "../src/train/trainStep";
-import { BertForSequenceClassification, computeLoss } from "../src/model";
+import { AdamW } from "../src/trainer/adamw";
+import { clipCoefficient, globalGradNorm, globalGradNormTensor } from "../src/trainer/gradClip";
+import { linearScheduleWithWarmup } from "../src/trainer/lrSchedule";
+import { TrainStepper } from "../src/trainer/trainStep";
+import { BertForSequenceClassification, computeLoss } from "../src/models";
 import { maxAbsDiff } from "./compare";
 import { silence, syntheticDataset, TINY_CONFIG } from "./trainHelpers";
-import { Trainer } from "../src/train/trainer";
+import { Trainer } from "../src/trainer/trainer";
 import { computeMetrics } from "../src/metrics";
 import { requireShared } from "./shared";
 import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkAttentionKernel, checkGeluKernel, checkLinearGelu, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
@@ -96,7 +96,7 @@ test("fused AdamW kernel on webgpu matches the JavaScript reference (moments on 
   assert.equal(tf.memory().numTensors, before, "no tensor leaked");
 });
 
-test("src/train's AdamW on webgpu updates in place, several parameters per dispatch: same values as on cpu, never touches a shared buffer, no stale reads", async (t) => {
+test("src/trainer's AdamW on webgpu updates in place, several parameters per dispatch: same values as on cpu, never touches a shared buffer, no stale reads", async (t) => {
   if (!ready(t)) return;
   // w, b: vec4 and scalar bindings; then enough tensors for several dispatches of the many-parameter kernel,
   // one of them past the 4,096 × 256 vec4 elements one dispatch row covers without its grid-stride loop.
@@ -194,7 +194,7 @@ test("clipping inside the webgpu AdamW: the host's update without reading the no
   // A training step reads back once (losses and norm together), after the update is queued.
   const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 5, numLabels: 2 });
   const opt = new AdamW(model.namedParameters(), { lr: 1e-3, weightDecay: 0.01 });
-  assert.ok(opt.clipsOnDevice, "src/train's AdamW clips on the device on webgpu");
+  assert.ok(opt.clipsOnDevice, "src/trainer's AdamW clips on the device on webgpu");
   const stepper = new TrainStepper(model, opt, linearScheduleWithWarmup(1e-3, 0, 10), computeLoss, 1.0);
   const ids = tf.tensor2d(Array.from({ length: 4 * 16 }, (_, i) => 5 + ((i * 7) % 50)), [4, 16], "int32");
   const batch = { inputIds: ids, attentionMask: tf.onesLike(ids), tokenTypeIds: tf.zerosLike(ids), labels: tf.tensor1d([0, 1, 1, 0], "int32") };
@@ -322,7 +322,7 @@ test("tiny-bert batch0 on webgpu with the fused training kernels (BERT_IMDB_WEBG
   report(t, await withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => checkGradients(dir)));
 });
 
-test("five golden AdamW steps on webgpu through TrainStepper (src/train's AdamW)", async (t) => {
+test("five golden AdamW steps on webgpu through TrainStepper (src/trainer's AdamW)", async (t) => {
   if (!ready(t)) return;
   const dir = requireShared(t, "golden/tiny-bert");
   if (!dir) return;

@@ -3,21 +3,21 @@
 // project's TrainStepper, and the WebGPU kernels against their JavaScript references. Each check returns
 // its figures and whether they are within the GPU tolerance; the callers assert or print.
 // Also DeviceMomentsAdamW: AdamW with HF's groups whose moments stay on the GPU (the fused webgpu kernel's
-// tensor form) — what src/train's AdamW should do on webgpu; TrainStepper accepts it in place of AdamW.
+// tensor form) — what src/trainer's AdamW should do on webgpu; TrainStepper accepts it in place of AdamW.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { tf } from "../src/backend/tf";
-import { adamwStepOnDevice, TRAIN_FUSED_ENV, ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, DROPOUT_APPLY_KERNEL, dropoutFused, hasFusedAttentionGrad, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, MATMUL_VARIANT_ENV } from "../src/backend/webgpu";
-import { BertForSequenceClassification, computeLoss } from "../src/model";
-import { DROPOUT_MASK_KERNEL, dropoutMaskValues } from "../src/model/dropout";
-import { attention, dropoutAddLayerNorm, dropoutMask, gelu, layerNorm, linear } from "../src/model/ops";
-import { FLOAT32_MIN } from "../src/model/bert";
+import { tf } from "../src/backends/tf";
+import { adamwStepOnDevice, TRAIN_FUSED_ENV, ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, DROPOUT_APPLY_KERNEL, dropoutFused, hasFusedAttentionGrad, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, MATMUL_VARIANT_ENV } from "../src/backends/webgpu";
+import { BertForSequenceClassification, computeLoss } from "../src/models";
+import { DROPOUT_MASK_KERNEL, dropoutMaskValues } from "../src/models/dropout";
+import { attention, dropoutAddLayerNorm, dropoutMask, gelu, layerNorm, linear } from "../src/models/ops";
+import { FLOAT32_MIN } from "../src/models/bert";
 import { LoadedTensor, readSafetensors } from "../src/safetensors";
-import { AdamW } from "../src/train/adamw";
-import { ADAMW_KERNEL, adamwUpdateArrays, AdamWStepAttrs, SUM_OF_SQUARES_KERNEL, SUM_OF_SQUARES_MANY_KERNEL, sumOfSquaresOfAll } from "../src/train/adamwKernels";
-import { linearScheduleWithWarmup } from "../src/train/lrSchedule";
-import { weightDecayParamGroups } from "../src/train/paramGroups";
-import { TrainStepper } from "../src/train/trainStep";
+import { AdamW } from "../src/trainer/adamw";
+import { ADAMW_KERNEL, adamwUpdateArrays, AdamWStepAttrs, SUM_OF_SQUARES_KERNEL, SUM_OF_SQUARES_MANY_KERNEL, sumOfSquaresOfAll } from "../src/trainer/adamwKernels";
+import { linearScheduleWithWarmup } from "../src/trainer/lrSchedule";
+import { weightDecayParamGroups } from "../src/trainer/paramGroups";
+import { TrainStepper } from "../src/trainer/trainStep";
 import { goldenToTensor, GoldenTrain, maxAbs, maxAbsDiff, relMaxDiffs } from "./compare";
 import { thenRestore, withEnv } from "./env";
 
@@ -188,7 +188,7 @@ export type OptimizerKind = "project" | "device";
 /**
  * Five golden optimizer steps (HF's recipe) through TrainStepper from tiny-bert/model: losses, grad norms and
  * lrs against golden.json, every parameter against after.* (max|diff| / max|after|). `optimizer`: "project" =
- * src/train's AdamW as it is; "device" = DeviceMomentsAdamW.
+ * src/trainer's AdamW as it is; "device" = DeviceMomentsAdamW.
  */
 export async function checkFiveSteps(dir: string, optimizer: OptimizerKind): Promise<CheckResult> {
   const G = golden(dir);
@@ -221,7 +221,7 @@ export async function checkFiveSteps(dir: string, optimizer: OptimizerKind): Pro
       }
     }
     return {
-      name: `five golden AdamW steps (${optimizer === "device" ? "moments on the GPU" : "src/train AdamW"})`,
+      name: `five golden AdamW steps (${optimizer === "device" ? "moments on the GPU" : "src/trainer AdamW"})`,
       pass: worstLoss <= GPU_TOL && worstNorm <= GPU_TOL && worstLr <= 1e-12 && worst <= GPU_TOL,
       detail:
         `worst relative diffs: loss ${exp(worstLoss)}, grad norm ${exp(worstNorm)}, lr abs ${exp(worstLr)}; ` +
@@ -509,7 +509,7 @@ export function checkLinearGelu(): CheckResult {
   };
 }
 
-/** Dropout masks built by the GPU kernel are bit-identical to the JavaScript ones (src/model/dropout.ts). */
+/** Dropout masks built by the GPU kernel are bit-identical to the JavaScript ones (src/models/dropout.ts). */
 export function checkDropoutKernel(): CheckResult {
   const rows: string[] = [];
   let mismatches = 0;

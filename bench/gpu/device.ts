@@ -26,26 +26,26 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { initBackend } from "../../src/backend/initBackend";
-import { tf } from "../../src/backend/tf";
-import { dawnLoadedFrom, resetWebGPUStats, webgpuDeviceInfo, webgpuStats } from "../../src/backend/webgpu";
-import { loadInt32Array } from "../../src/artifacts/binary";
+import { initBackend } from "../../src/backends/initBackend";
+import { tf } from "../../src/backends/tf";
+import { dawnLoadedFrom, resetWebGPUStats, webgpuDeviceInfo, webgpuStats } from "../../src/backends/webgpu";
+import { loadInt32Array } from "../../src/io/binary";
 import { PRESETS, type RunConfig } from "../../src/config";
-import { predictionLoop } from "../../src/evaluate/predictionLoop";
-import type { LabeledDataset } from "../../src/evaluate/dataset";
+import { predictionLoop } from "../../src/trainer/predictionLoop";
+import type { LabeledDataset } from "../../src/trainer/labeledDataset";
 import { writeJsonAtomic } from "../../src/io/atomic";
 import { computeMetrics } from "../../src/metrics";
-import { BertForSequenceClassification, computeLoss } from "../../src/model";
-import type { BertConfigJson } from "../../src/model/config";
-import { runModelStage } from "../../src/model/stage";
-import { loadEncoded } from "../../src/tokenize/encodedStore";
-import { AdamW } from "../../src/train/adamw";
-import { ADAMW_KERNEL } from "../../src/train/adamwKernels";
-import { linearScheduleWithWarmup } from "../../src/train/lrSchedule";
-import { Trainer } from "../../src/train/trainer";
-import { figureReadInterval, PendingStep, TrainStepper } from "../../src/train/trainStep";
-import { layerNorm } from "../../src/model/ops";
-import { ATTENTION_GRAD_KERNEL, TRAIN_FUSED_ENV, hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, MATMUL_KERNEL, MATMUL_VARIANT_ENV, matMulTiled } from "../../src/backend/webgpu";
+import { BertForSequenceClassification, computeLoss } from "../../src/models";
+import type { BertConfigJson } from "../../src/models/config";
+import { runModelStage } from "../../src/models/stage";
+import { loadEncoded } from "../../src/tokenizers/encodedStore";
+import { AdamW } from "../../src/trainer/adamw";
+import { ADAMW_KERNEL } from "../../src/trainer/adamwKernels";
+import { linearScheduleWithWarmup } from "../../src/trainer/lrSchedule";
+import { Trainer } from "../../src/trainer/trainer";
+import { figureReadInterval, PendingStep, TrainStepper } from "../../src/trainer/trainStep";
+import { layerNorm } from "../../src/models/ops";
+import { ATTENTION_GRAD_KERNEL, TRAIN_FUSED_ENV, hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, MATMUL_KERNEL, MATMUL_VARIANT_ENV, matMulTiled } from "../../src/backends/webgpu";
 import { withEnv } from "../../test/env";
 import { checkAdamWKernel, checkAttentionKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkLinearGelu, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, DeviceMomentsAdamW, withoutWebGPUKernels } from "../../test/webgpuGolden";
 
@@ -393,7 +393,7 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
       }
     }
 
-    // LayerNorm forward + backward at the model's activation size, composed (src/model/ops) against fused.
+    // LayerNorm forward + backward at the model's activation size, composed (src/models/ops) against fused.
     if (performance.now() < deadline && hasFusedLayerNorm()) {
       const h = model.config.hiddenSize;
       const x = tf.randomNormal([B * S, h], 0, 1, "float32", 1);

@@ -9,13 +9,13 @@
 // Options: --layers 12 --hidden 64 --batch 2 --seq 128 --repeat 10 --top 12 (kernel names listed) (the count depends on the layers, not on the sizes).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBackend } from "../../src/backend/initBackend";
-import { tf } from "../../src/backend/tf";
-import { resetWebGPUStats, webgpuDeviceInfo, webgpuStats } from "../../src/backend/webgpu";
-import { BertForSequenceClassification, computeLoss } from "../../src/model";
-import { AdamW } from "../../src/train/adamw";
-import { linearScheduleWithWarmup } from "../../src/train/lrSchedule";
-import { TrainStepper } from "../../src/train/trainStep";
+import { initBackend } from "../../src/backends/initBackend";
+import { tf } from "../../src/backends/tf";
+import { resetWebGPUStats, webgpuDeviceInfo, webgpuStats } from "../../src/backends/webgpu";
+import { BertForSequenceClassification, computeLoss } from "../../src/models";
+import { AdamW } from "../../src/trainer/adamw";
+import { linearScheduleWithWarmup } from "../../src/trainer/lrSchedule";
+import { TrainStepper } from "../../src/trainer/trainStep";
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -9,15 +9,15 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { saveArray } from "../../src/artifacts/binary";
+import { saveArray } from "../../src/io/binary";
 import { getRunConfig } from "../../src/config";
 import { writeJsonAtomic } from "../../src/io/atomic";
-import { sampleBalanced } from "../../src/load/dataset";
-import { loadImdb } from "../../src/load/imdb";
-import { runLoadStage } from "../../src/load/stage";
-import { runSplitStage } from "../../src/split/stage";
-import { saveEncoded } from "../../src/tokenize/encodedStore";
-import { runTokenizeStage, TOKENIZED_PARTS } from "../../src/tokenize/stage";
+import { sampleBalanced } from "../../src/datasets/dataset";
+import { loadImdb } from "../../src/datasets/imdb";
+import { runLoadStage } from "../../src/datasets/stage";
+import { runSplitStage } from "../../src/datasets/splitStage";
+import { saveEncoded } from "../../src/tokenizers/encodedStore";
+import { runTokenizeStage, TOKENIZED_PARTS } from "../../src/tokenizers/stage";
 
 const EVAL_ROWS = 2000;
 const EVAL_SEED = 2024;

@@ -3,10 +3,10 @@
 // restart from it without re-reading parquet. 02-split stores the train/validation row positions (binary) and
 // the split params, fingerprinted against 01-load, so notebook 02 can be re-run alone after a kernel restart.
 import * as path from "node:path";
-import { Dataset, IMDB_LABEL_NAMES } from "../load/dataset";
-import type { ImdbSource } from "../load/imdb";
-import { loadInt32Array, loadStrings, saveArray, saveStrings } from "./binary";
-import { fingerprint } from "./fingerprint";
+import { Dataset, IMDB_LABEL_NAMES } from "../datasets/dataset";
+import type { ImdbSource } from "../datasets/imdb";
+import { loadInt32Array, loadStrings, saveArray, saveStrings } from "../io/binary";
+import { fingerprint } from "../datasets/fingerprint";
 import { requireStage, stageDir, StageManifest, StageParams, stageStatus, STAGES, writeStage } from "./stage";
 
 export interface LoadedSplits {

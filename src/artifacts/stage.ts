@@ -5,8 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { restoreReplacedDir, writeDirAtomic, writeJsonAtomic } from "../io/atomic";
-import { fingerprint, stableStringify } from "./fingerprint";
-import { sha256File } from "./hash";
+import { fingerprint, stableStringify } from "../datasets/fingerprint";
+import { sha256File } from "../io/hash";
 
 /** The pipeline's stages, one per notebook. */
 export const STAGES = {

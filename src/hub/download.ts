@@ -6,7 +6,7 @@
 // ETag is the SHA-256, against that hash, then renamed into place and linked from snapshots/<commit>/<file>.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { sha256File } from "../artifacts/hash";
+import { sha256File } from "../io/hash";
 import { writeFileAtomic } from "../io/atomic";
 import { ProgressBar, progressBar } from "../progress";
 import {

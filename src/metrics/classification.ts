@@ -1,6 +1,6 @@
 // Binary classification metrics of the tutorial's compute_metrics: accuracy, precision, recall and F1 of the
 // positive class (label 1), with scikit-learn's conventions (average="binary", zero_division=0).
-import { tf } from "../backend/tf";
+import { tf } from "../backends/tf";
 
 // A type alias (not an interface) so it is assignable to Record<string, number> (the Trainer's computeMetrics).
 export type ClassificationMetrics = {

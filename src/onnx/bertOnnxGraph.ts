@@ -4,7 +4,7 @@
 // Inputs/outputs follow the contract transformers.js and optimum use: int64 input_ids / attention_mask /
 // token_type_ids [batch_size, sequence_length] → float32 logits [batch_size, num_labels].
 import { onnx } from "onnx-proto";
-import { bertClassifierParameterShapes, compareParameterShapes, type BertClassifierShape } from "../save/bertLayout";
+import { bertClassifierParameterShapes, compareParameterShapes, type BertClassifierShape } from "../models/bertLayout";
 import { floatAttr, intAttr, intsAttr, OnnxGraphBuilder, type Float32Tensor } from "./onnxGraphBuilder";
 
 /** The most negative float32, torch.finfo(torch.float32).min: HF's additive value for masked positions. */

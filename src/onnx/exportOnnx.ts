@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "../io/atomic";
-import { readBertShape } from "../save/bertLayout";
+import { readBertShape } from "../models/bertLayout";
 import { SafetensorsFile } from "../safetensors/index";
 import { modelRawConfig, modelWeights, type ExportableModel } from "./modelWeights";
 import { buildBertClassifierOnnx, type FinalSepOptions } from "./bertOnnxGraph";

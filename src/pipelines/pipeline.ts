@@ -1,0 +1,75 @@
+// pipeline("sentiment-analysis", dir): the project's counterpart of transformers' pipeline() for a saved
+// fine-tuned folder — the TensorFlow.js model and the same tokenizer as in training, batched, truncating
+// long inputs the way Python transformers does ([CLS] ... [SEP] within the model's maximum length).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { initBackend } from "../backends/initBackend";
+import { BertForSequenceClassification } from "../models/index";
+import { loadTokenizer } from "../tokenizers/index";
+import { createTextClassifier, type TextClassifier } from "./textClassifier";
+
+export const PIPELINE_TASKS = ["sentiment-analysis", "text-classification"] as const;
+export type PipelineTask = (typeof PIPELINE_TASKS)[number];
+
+export interface PipelineOptions {
+  /** Rows per forward pass (default 16). */
+  batchSize?: number;
+  /**
+   * Tokens per input after truncation, [CLS]/[SEP] included. Default: the tokenizer's model_max_length
+   * capped at the model's max_position_embeddings (512 for BERT); larger values are refused.
+   */
+  maxLength?: number;
+}
+
+export interface LoadedTextClassifier extends TextClassifier {
+  /** The folder the pipeline was loaded from. */
+  readonly source: string;
+  /** Frees the model's weights; the pipeline cannot be called afterwards. */
+  dispose(): void;
+}
+
+function tokenizerMaxLength(dir: string): number {
+  const file = path.join(dir, "tokenizer_config.json");
+  if (!fs.existsSync(file)) return Infinity;
+  try {
+    const v = (JSON.parse(fs.readFileSync(file, "utf8")) as { model_max_length?: unknown }).model_max_length;
+    return typeof v === "number" && v > 0 ? v : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * Loads a text-classification pipeline from a folder written by saveFineTuned (or any folder / hub id that
+ * BertForSequenceClassification.fromPretrained and loadTokenizer accept). The result is an async function:
+ * `await classifier("Great film!")` → `[{ label: "POSITIVE", score: 0.98 }]`, one entry per input.
+ */
+export async function pipeline(task: PipelineTask, dir: string, opts: PipelineOptions = {}): Promise<LoadedTextClassifier> {
+  if (!(PIPELINE_TASKS as readonly string[]).includes(task)) {
+    throw new Error(`pipeline: unsupported task ${JSON.stringify(task)}; this project provides ${PIPELINE_TASKS.map((t) => `"${t}"`).join(" and ")}`);
+  }
+  // The fastest available TensorFlow.js backend unless one was chosen already (initBackend keeps a choice).
+  await initBackend();
+  const model = await BertForSequenceClassification.fromPretrained(dir);
+  try {
+    const tokenizer = await loadTokenizer(dir);
+    const maxPositions = model.config.maxPositionEmbeddings;
+    if (opts.maxLength !== undefined && opts.maxLength > maxPositions) {
+      throw new RangeError(`maxLength ${opts.maxLength} exceeds the model's max_position_embeddings (${maxPositions}); use at most ${maxPositions}`);
+    }
+    const maxLength = opts.maxLength ?? Math.min(512, maxPositions, tokenizerMaxLength(dir));
+    const classifier = createTextClassifier({
+      model,
+      tokenizer,
+      id2label: model.config.raw.id2label,
+      numLabels: model.config.numLabels,
+      problemType: typeof model.config.raw.problem_type === "string" ? model.config.raw.problem_type : null,
+      maxLength,
+      batchSize: opts.batchSize,
+    });
+    return Object.assign(classifier, { source: path.resolve(dir), dispose: () => model.dispose() });
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
