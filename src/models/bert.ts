@@ -13,7 +13,7 @@ import { formatLoadReport, LoadReport, loadCheckpoint } from "./checkpoint";
 import { BertConfig, BertConfigJson, LabelOptions } from "./config";
 import { attention, dropout, dropoutAddLayerNorm, type DropoutSite, layerNorm, linear, linearActivation, siteSeed } from "./ops";
 import { bertParamSpecs, initParam, LAYER_PARTS, layerPrefix, ParamSpec, sizeOf } from "./params";
-import { HubFileOptions, resolveModelFile } from "./resolve";
+import { HubFileOptions, resolveModelFile, resolveWeightsFile } from "./resolve";
 import { summarizeParams, SummaryRow } from "./summary";
 
 type T = tf.Tensor;
@@ -99,14 +99,15 @@ export class BertForSequenceClassification {
   }
 
   /**
-   * Loads config.json + model.safetensors from a local folder or a Hugging Face hub repo id (e.g.
+   * Loads config.json + model.safetensors (else pytorch_model.bin, either torch format, e.g. Google's
+   * "google/bert_uncased_L-2_H-128_A-2") from a local folder or a Hugging Face hub repo id (e.g.
    * "bert-base-uncased"). Accepts legacy names (LayerNorm.gamma/beta, no "bert." prefix), ignores
    * pre-training heads (cls.*) and initialises an absent classifier as transformers does, printing a report.
    */
   static async fromPretrained(nameOrDir: string, opts: FromPretrainedOptions = {}): Promise<BertForSequenceClassification> {
     const hub: HubFileOptions = { revision: opts.revision, cacheDir: opts.cacheDir, offline: opts.offline };
     const configPath = await resolveModelFile(nameOrDir, "config.json", hub);
-    const weightsPath = await resolveModelFile(nameOrDir, "model.safetensors", hub);
+    const weightsPath = await resolveWeightsFile(nameOrDir, hub); // model.safetensors, else pytorch_model.bin
     const config = BertConfig.fromFile(configPath).withLabels(opts);
     const seed = opts.seed ?? 42;
     const { values, report } = loadCheckpoint(weightsPath, bertParamSpecs(config), config, { seed, ignoreMismatchedSizes: opts.ignoreMismatchedSizes });

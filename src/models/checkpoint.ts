@@ -1,11 +1,31 @@
-// Maps the tensors of a safetensors checkpoint onto the model's parameters as transformers' from_pretrained
+// Maps the tensors of a checkpoint (model.safetensors, or a torch pytorch_model.bin) onto the model's parameters as transformers' from_pretrained
 // does: legacy names (LayerNorm.gamma/beta → weight/bias, a BertModel checkpoint without the "bert." prefix),
 // pre-training heads (cls.*) and other extra tensors reported as unused, absent parameters (e.g. the classifier
 // of a pre-trained encoder) freshly initialised and reported, shape mismatches refused unless asked to ignore.
 import { Rng } from "../random";
-import { SafetensorsFile } from "../safetensors/read";
+import type { SafetensorsDtype } from "../safetensors/dtypes";
+import { LoadedTensor, SafetensorsFile } from "../safetensors/read";
 import { BertConfig } from "./config";
 import { initParam, ParamSpec, sizeOf } from "./params";
+import { isPytorchCheckpoint, PytorchBinFile } from "./pytorchBin";
+
+/**
+ * The tensors of an open checkpoint file, whatever its format: SafetensorsFile and PytorchBinFile both provide
+ * it. Data is read one tensor at a time.
+ */
+export interface CheckpointTensors {
+  readonly path: string;
+  keys(): string[];
+  entry(name: string): { dtype: SafetensorsDtype; shape: number[] };
+  /** The tensor, contiguous row-major, float types widened to float32. */
+  read(name: string): LoadedTensor;
+  close(): void;
+}
+
+/** Opens a checkpoint file: torch's pytorch_model.bin (*.bin/*.pt/*.pth, zip or legacy), else safetensors. */
+export function openCheckpoint(file: string): CheckpointTensors {
+  return isPytorchCheckpoint(file) ? PytorchBinFile.open(file) : SafetensorsFile.open(file);
+}
 
 export interface ShapeMismatch {
   key: string;
@@ -14,7 +34,7 @@ export interface ShapeMismatch {
 }
 
 export interface LoadReport {
-  /** Where the weights came from (file path). */
+  /** Where the weights came from (file path: a model.safetensors or a pytorch_model.bin). */
   source: string;
   /** Parameters absent from the checkpoint, initialised at random (e.g. classifier.weight, classifier.bias). */
   missingKeys: string[];
@@ -46,16 +66,18 @@ export interface LoadedWeights {
 }
 
 /**
- * Reads the parameters in `specs` from `file`. Missing ones get transformers' initialisation drawn from
- * `new Rng(seed)` in parameter order.
+ * Reads the parameters in `specs` from `checkpoint` (a file path — safetensors or pytorch_model.bin, see
+ * openCheckpoint — or tensors already open, which the caller then closes). Missing ones get transformers'
+ * initialisation drawn from `new Rng(seed)` in parameter order.
  */
 export function loadCheckpoint(
-  file: string,
+  checkpoint: string | CheckpointTensors,
   specs: ParamSpec[],
   config: BertConfig,
   opts: { seed: number; ignoreMismatchedSizes?: boolean },
 ): LoadedWeights {
-  const st = SafetensorsFile.open(file);
+  const st = typeof checkpoint === "string" ? openCheckpoint(checkpoint) : checkpoint;
+  const file = st.path;
   try {
     const modelNames = new Set(specs.map((s) => s.name));
     const source = new Map<string, string>(); // model name → checkpoint key
@@ -115,7 +137,7 @@ export function loadCheckpoint(
       report: { source: file, missingKeys: missing, unexpectedKeys: unexpected.sort(), mismatchedKeys: mismatched, renamedKeys: renamed, dtypes: [...dtypes].sort() },
     };
   } finally {
-    st.close();
+    if (typeof checkpoint === "string") st.close();
   }
 }
 
