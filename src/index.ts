@@ -1,5 +1,7 @@
-// Package entry of bert-imdb-ts: everything the notebooks and other programs use, stage by stage.
-export * from "./config";
+// Package entry of bert-imdb-ts: the Hugging Face-shaped API the notebooks use (loadDataset, AutoTokenizer,
+// AutoModelForSequenceClassification, TrainingArguments, Trainer, the metrics, pipeline), by concept as
+// src/ is laid out, plus the display helpers of the notebooks.
+export * from "./presets";
 export * from "./random";
 export * from "./progress";
 export { inNotebook, newDisplay, showHtml, showMarkdown } from "./notebookDisplay";
@@ -7,38 +9,23 @@ export { showTable, toDataFrame, dfd } from "./tables";
 export * from "./io/atomic";
 export * from "./backends/index";
 export * from "./hub/index";
-export * from "./artifacts/index";
-// 01 load
+// datasets: loadDataset, Dataset, DatasetDict, map with fingerprint caching, splits
 export * from "./datasets/index";
-export { runLoadStage, loadStageResult } from "./datasets/stage";
-// 02 split
-export * from "./datasets/split";
-export { runSplitStage, loadSplitStage } from "./datasets/splitStage";
-// 03 tokenize
+// tokenizers: AutoTokenizer (callable), BertTokenizerFast
 export * from "./tokenizers/index";
-export { runTokenizeStage, loadTokenizeStage, TOKENIZED_PARTS } from "./tokenizers/stage";
-export type { TokenizedPart, TokenizedSplit, TokenizeStageResult } from "./tokenizers/stage";
-// 04 format
-export * from "./trainer/format";
-export { runFormatStage, loadFormatStage, makeLoaders, formatParams } from "./trainer/formatStage";
-// 05 model
+// models: AutoConfig, AutoModelForSequenceClassification, BertForSequenceClassification, saving and checks
 export * from "./safetensors/index";
 export * from "./models/index";
-export { runModelStage, loadModelStage, SENTIMENT_ID2LABEL } from "./models/stage";
-// 06 metrics
+export * from "./models/save";
+// metrics: scikit-learn's accuracy_score and precision_recall_fscore_support, the tutorial's compute_metrics
 export * from "./metrics/index";
 export * from "./plots/index";
-// 07 train
+// trainer: TrainingArguments, Trainer, the optimizer, batches, evaluation
 export * from "./trainer/index";
-export { createTrainer, saveTrainStage, loadTrainedModel, trainedModelDir, trainerOutputDir, trainingArgumentsFor, resumeCheckpointFor, labeled } from "./trainer/stage";
-// 08 evaluate
+export * from "./trainer/format";
 export * from "./trainer/evaluate";
-export { runEvaluateStage } from "./trainer/evaluateStage";
-// 09 save
-export * from "./models/save";
+// onnx: export for transformers.js
 export { exportOnnx, buildBertClassifierOnnx, BERT_ONNX_OPS, irVersionForOpset, modelRawConfig, modelWeights, inspectOnnx } from "./onnx/index";
 export type { ExportOnnxOptions, ExportOnnxResult, ExportableModel, OnnxSummary, OnnxValueSummary } from "./onnx/index";
-export { runSaveStage, savedModelDir } from "./models/saveStage";
-// 10 pipeline
+// pipelines: pipeline("sentiment-analysis", ...)
 export * from "./pipelines/index";
-export { runPipelineStage } from "./pipelines/stage";

@@ -6,7 +6,6 @@
 import { randomInt } from "node:crypto";
 import type { Dataset } from "./dataset";
 import { overlap, Overlap } from "./overlap";
-import { trainTestSplit } from "./trainTestSplit";
 
 export interface PythonTutorialSplitResult {
   train: Dataset;
@@ -27,7 +26,7 @@ export function pythonTutorialSplit(dataset: Dataset, opts: { testSize?: number;
     seeds = [a, b];
   }
   if (seeds[0] === seeds[1]) throw new Error("pythonTutorialSplit simulates two unseeded calls: give two different seeds.");
-  const train = trainTestSplit(dataset, { testSize, seed: seeds[0] }).train;
-  const evalSet = trainTestSplit(dataset, { testSize, seed: seeds[1] }).test;
+  const train = dataset.trainTestSplit({ testSize, seed: seeds[0] }).train;
+  const evalSet = dataset.trainTestSplit({ testSize, seed: seeds[1] }).test;
   return { train, eval: evalSet, seeds, overlap: overlap(train, evalSet) };
 }

@@ -21,9 +21,9 @@ export type LogitsInput = ReadonlyArray<ArrayLike<number>> | tf.Tensor;
  * `predictions` may also hold logits rows (HF's EvalPrediction.predictions); they are arg-maxed.
  */
 export type MetricsInput =
-  | { labels: LabelArray; predictions: LabelArray | LogitsInput }
-  | { labels: LabelArray; logits: LogitsInput }
-  | { labelIds: LabelArray; predictions: LabelArray | LogitsInput };
+  | { labels: LabelArray | tf.Tensor; predictions: LabelArray | LogitsInput }
+  | { labels: LabelArray | tf.Tensor; logits: LogitsInput }
+  | { labelIds: LabelArray | tf.Tensor; predictions: LabelArray | LogitsInput };
 
 function isLogits(x: LabelArray | LogitsInput): x is LogitsInput {
   if (x instanceof tf.Tensor) return x.rank === 2;
@@ -107,12 +107,13 @@ function divide(a: number, b: number): number {
  * be passed as the Trainer's `computeMetrics` directly (it receives { predictions: logits, labelIds, ... }).
  */
 export function computeMetrics(input: MetricsInput): ClassificationMetrics {
-  const labels = "labels" in input ? input.labels : input.labelIds;
+  const given = "labels" in input ? input.labels : input.labelIds;
+  const labels = given instanceof tf.Tensor ? classIds(given, "labels") : given;
   if (!labels) throw new Error("computeMetrics needs `labels` (or `labelIds`)");
   let predictions: LabelArray;
   if ("logits" in input) predictions = argmaxRows(input.logits);
   else if (isLogits(input.predictions)) predictions = argmaxRows(input.predictions);
-  else if (input.predictions instanceof tf.Tensor) predictions = input.predictions.dataSync() as Int32Array;
+  else if (input.predictions instanceof tf.Tensor) predictions = classIds(input.predictions, "predictions");
   else predictions = input.predictions as LabelArray;
   const n = labels.length;
   if (n === 0) throw new Error("computeMetrics needs at least one example (labels is empty)");
@@ -129,4 +130,60 @@ export function computeMetrics(input: MetricsInput): ClassificationMetrics {
     recall: divide(tp, tp + fn),
     f1: divide(2 * tp, 2 * tp + fp + fn),
   };
+}
+
+/** Class ids from labels or predictions given as arrays, bigint arrays or 1-D tensors. */
+export type ClassIds = LabelArray | tf.Tensor;
+
+function classIds(values: ClassIds, what: string): Int32Array {
+  if (values instanceof tf.Tensor) {
+    if (values.rank !== 1) throw new Error(`${what} must be a 1-D tensor of class ids, got shape [${values.shape.join(", ")}] (arg-max logits first: logits.argMax(-1))`);
+    return toIntArray(values.dataSync() as unknown as ArrayLike<number>, what);
+  }
+  return toIntArray(values, what);
+}
+
+function pairOf(yTrue: ClassIds, yPred: ClassIds): [Int32Array, Int32Array] {
+  const y = classIds(yTrue, "yTrue");
+  const p = classIds(yPred, "yPred");
+  if (y.length !== p.length) throw new Error(`yTrue (${y.length}) and yPred (${p.length}) must have the same length`);
+  return [y, p];
+}
+
+/** scikit-learn's accuracy_score: the share of rows where yPred equals yTrue. */
+export function accuracyScore(yTrue: ClassIds, yPred: ClassIds): number {
+  const [y, p] = pairOf(yTrue, yPred);
+  if (y.length === 0) throw new Error("accuracyScore needs at least one example");
+  let correct = 0;
+  for (let i = 0; i < y.length; i++) if (y[i] === p[i]) correct++;
+  return correct / y.length;
+}
+
+export interface PrecisionRecallFscoreOptions {
+  /** Only "binary" (the tutorial's): the scores of class posLabel. */
+  average?: "binary";
+  /** The positive class (default 1). */
+  posLabel?: number;
+  /** Value for a 0/0 score (default 0; scikit-learn's "warn" also gives 0). */
+  zeroDivision?: 0 | 1;
+}
+
+/**
+ * scikit-learn's precision_recall_fscore_support with average="binary": [precision, recall, f1, support] of the
+ * positive class, support being null as scikit-learn returns None when it averages.
+ */
+export function precisionRecallFscoreSupport(yTrue: ClassIds, yPred: ClassIds, opts: PrecisionRecallFscoreOptions = {}): [number, number, number, null] {
+  const average = opts.average ?? "binary";
+  if (average !== "binary") throw new Error(`precisionRecallFscoreSupport: average ${JSON.stringify(average)} is not supported; use "binary" (the tutorial's)`);
+  const [y, p] = pairOf(yTrue, yPred);
+  const pos = opts.posLabel ?? 1;
+  for (const [arr, what] of [[y, "yTrue"], [p, "yPred"]] as const) {
+    for (let i = 0; i < arr.length; i++) {
+      if (arr[i] !== 0 && arr[i] !== 1) throw new Error(`precisionRecallFscoreSupport: ${what}[${i}] = ${arr[i]}; average "binary" needs class ids 0 and 1`);
+    }
+  }
+  const { tp, fp, fn } = countBinary(y, p, pos);
+  const zd = opts.zeroDivision ?? 0;
+  const ratio = (a: number, b: number) => (b === 0 ? zd : a / b);
+  return [ratio(tp, tp + fp), ratio(tp, tp + fn), ratio(2 * tp, 2 * tp + fp + fn), null];
 }

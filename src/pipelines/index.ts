@@ -1,5 +1,5 @@
 // Inference pipelines: this project's sentiment-analysis pipeline and the transformers.js one on the export.
-export { pipeline, PIPELINE_TASKS, type PipelineTask, type PipelineOptions, type LoadedTextClassifier } from "./pipeline";
+export { pipeline, PIPELINE_TASKS, type PipelineTask, type PipelineOptions, type PipelineModelOptions, type LoadedTextClassifier } from "./pipeline";
 export {
   createTextClassifier,
   type TextClassifier,

@@ -21,6 +21,14 @@ export interface PipelineOptions {
   maxLength?: number;
 }
 
+/** pipeline()'s second argument in transformers' form: pipeline("sentiment-analysis", { model, tokenizer }). */
+export interface PipelineModelOptions extends PipelineOptions {
+  /** Folder (or hub id) of the model. */
+  model: string;
+  /** Folder (or hub id) of the tokenizer; default: the model's. */
+  tokenizer?: string;
+}
+
 export interface LoadedTextClassifier extends TextClassifier {
   /** The folder the pipeline was loaded from. */
   readonly source: string;
@@ -44,7 +52,13 @@ function tokenizerMaxLength(dir: string): number {
  * BertForSequenceClassification.fromPretrained and loadTokenizer accept). The result is an async function:
  * `await classifier("Great film!")` → `[{ label: "POSITIVE", score: 0.98 }]`, one entry per input.
  */
-export async function pipeline(task: PipelineTask, dir: string, opts: PipelineOptions = {}): Promise<LoadedTextClassifier> {
+export async function pipeline(task: PipelineTask, modelOrOptions: string | PipelineModelOptions, opts: PipelineOptions = {}): Promise<LoadedTextClassifier> {
+  const given = typeof modelOrOptions === "string" ? { model: modelOrOptions } : modelOrOptions;
+  if (!given || typeof given.model !== "string") {
+    throw new Error('pipeline needs a model: pipeline("sentiment-analysis", "./fine_tuned_bert") or pipeline("sentiment-analysis", { model: dir, tokenizer: dir })');
+  }
+  const { model: dir, tokenizer: tokenizerDir = given.model, ...rest } = given;
+  opts = { ...rest, ...opts };
   if (!(PIPELINE_TASKS as readonly string[]).includes(task)) {
     throw new Error(`pipeline: unsupported task ${JSON.stringify(task)}; this project provides ${PIPELINE_TASKS.map((t) => `"${t}"`).join(" and ")}`);
   }
@@ -52,12 +66,12 @@ export async function pipeline(task: PipelineTask, dir: string, opts: PipelineOp
   await initBackend();
   const model = await BertForSequenceClassification.fromPretrained(dir);
   try {
-    const tokenizer = await loadTokenizer(dir);
+    const tokenizer = await loadTokenizer(tokenizerDir);
     const maxPositions = model.config.maxPositionEmbeddings;
     if (opts.maxLength !== undefined && opts.maxLength > maxPositions) {
       throw new RangeError(`maxLength ${opts.maxLength} exceeds the model's max_position_embeddings (${maxPositions}); use at most ${maxPositions}`);
     }
-    const maxLength = opts.maxLength ?? Math.min(512, maxPositions, tokenizerMaxLength(dir));
+    const maxLength = opts.maxLength ?? Math.min(512, maxPositions, tokenizerMaxLength(tokenizerDir));
     const classifier = createTextClassifier({
       model,
       tokenizer,

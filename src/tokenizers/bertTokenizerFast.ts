@@ -34,6 +34,7 @@ import {
   TokenizerSource,
 } from "./resolveTokenizerFiles";
 import { RustTokenizer, rustTokenizers, rustTokenizersVersion } from "./rustTokenizers";
+import { noteFingerprintInput } from "../datasets/fingerprintScope";
 
 /** Row-major [rows, maxLength] int32 arrays, right-padded with 0 (pad id, mask 0, type 0). */
 export type EncodedBatch = FixedLengthEncoding;
@@ -62,6 +63,23 @@ export interface DecodeOptions {
 }
 
 export type LoadTokenizerOptions = ResolveTokenizerOptions;
+
+/** Options of the tokenizer's call, transformers' names in camelCase. */
+export interface TokenizerCallOptions {
+  truncation?: boolean | "longest_first" | "only_first";
+  padding?: boolean | "max_length" | "longest" | "do_not_pad";
+  maxLength?: number;
+  addSpecialTokens?: boolean;
+  /** Not supported: map() stores ids; setFormat({ type: "tfjs" }) makes tensors. */
+  returnTensors?: never;
+}
+
+/** What the call returns: HF's key names, one Int32Array of ids per text. */
+export interface BatchEncoding {
+  input_ids: Int32Array[];
+  attention_mask: Int32Array[];
+  token_type_ids: Int32Array[];
+}
 
 type Json = Record<string, unknown>;
 
@@ -248,6 +266,54 @@ export class BertTokenizerFast {
     } finally {
       bar?.close();
     }
+  }
+
+  /**
+   * The tokenizer's call, as `tokenizer(texts, { truncation, padding, maxLength })` in transformers: input_ids,
+   * attention_mask and token_type_ids, one Int32Array per text (views into one buffer). padding "max_length"
+   * pads every row to maxLength, true/"longest" to the batch's longest row, false not at all; truncation cuts
+   * rows to maxLength keeping [SEP] last. maxLength defaults to model_max_length. Inside Dataset.map the call
+   * reports the vocabulary hash and these options to map's fingerprint (src/datasets/fingerprintScope.ts).
+   */
+  async call(text: string | readonly string[], opts: TokenizerCallOptions = {}): Promise<BatchEncoding> {
+    const single = typeof text === "string";
+    const texts = single ? [text] : text;
+    if (!Array.isArray(texts)) throw new TypeError(`tokenizer(): pass a string or an array of strings, got ${typeof text}`);
+    assertTexts(texts);
+    const known = ["truncation", "padding", "maxLength", "addSpecialTokens", "returnTensors"];
+    for (const k of Object.keys(opts)) if (!known.includes(k)) throw new Error(`tokenizer(): unknown option "${k}" (known: ${known.join(", ")}; Python's max_length is maxLength here)`);
+    const padding = opts.padding === true ? "longest" : opts.padding === false || opts.padding === undefined ? "do_not_pad" : opts.padding;
+    if (!["max_length", "longest", "do_not_pad"].includes(padding)) throw new Error(`tokenizer(): padding must be true, false, "longest", "max_length" or "do_not_pad", got ${JSON.stringify(opts.padding)}`);
+    const truncation = opts.truncation === true || opts.truncation === "longest_first" || opts.truncation === "only_first";
+    if (opts.truncation !== undefined && typeof opts.truncation !== "boolean" && !truncation) throw new Error(`tokenizer(): truncation must be true, false, "longest_first" or "only_first", got ${JSON.stringify(opts.truncation)}`);
+    if (opts.returnTensors !== undefined) throw new Error('tokenizer(): returnTensors is not supported; map() stores plain ids, and setFormat({ type: "tfjs" }) turns them into tensors');
+    const needsLength = truncation || padding === "max_length";
+    const maxLength = opts.maxLength ?? (needsLength ? this.modelMaxLength : undefined);
+    if (needsLength) checkMaxLength(maxLength, this.modelMaxLength, "tokenizer()");
+    const addSpecialTokens = opts.addSpecialTokens ?? true;
+    noteFingerprintInput({ tokenizer: this.tokenizerJsonSha256, engine: `tokenizers@${rustTokenizersVersion()}`, truncation, padding, maxLength: maxLength ?? null, addSpecialTokens });
+    let rows: Int32Array[];
+    if (truncation && padding === "max_length" && addSpecialTokens) {
+      // The fast path: the head-only fixed-length encoder (identical ids, see ./encodeToLength.ts).
+      const enc = await this.encodeBatch(texts, { maxLength: maxLength as number, progress: false });
+      const L = enc.maxLength;
+      const view = (a: Int32Array) => Array.from({ length: enc.rows }, (_, r) => a.subarray(r * L, (r + 1) * L));
+      return { input_ids: view(enc.inputIds), attention_mask: view(enc.attentionMask), token_type_ids: view(enc.tokenTypeIds) };
+    }
+    const engine = truncation ? this.engine("truncate", maxLength as number) : this.engine("plain");
+    rows = [];
+    for (const t of texts) rows.push(Int32Array.from((await engine.encode(t, null, { addSpecialTokens })).getIds()));
+    const width = padding === "max_length" ? (maxLength as number) : padding === "longest" ? Math.max(0, ...rows.map((r) => r.length)) : -1;
+    const pad = (r: Int32Array, fill: (i: number) => number) => {
+      const out = new Int32Array(width < 0 ? r.length : Math.max(width, r.length));
+      for (let i = 0; i < out.length; i++) out[i] = fill(i);
+      return out;
+    };
+    return {
+      input_ids: rows.map((r) => pad(r, (i) => (i < r.length ? r[i] : this.padTokenId))),
+      attention_mask: rows.map((r) => pad(r, (i) => (i < r.length ? 1 : 0))),
+      token_type_ids: rows.map((r) => pad(r, () => 0)),
+    };
   }
 
   /** Ids of one text ([CLS] ... [SEP]), truncated to `maxLength` when given, not padded (transformers' encode). */

@@ -63,7 +63,8 @@ function useEmbedded(repoId: string, reason: string): ResolvedTokenizerFiles {
   const dir = embeddedTokenizerDir();
   if (!warnedEmbedded) {
     warnedEmbedded = true;
-    console.warn(`${repoId}: ${reason}; using the tokenizer files shipped with this package (${dir}), byte-identical to the hub repo's.`);
+    // An expected situation offline, so one plain line (stdout), not a warning; the reason names no local paths.
+    console.log(`${repoId}: ${reason.replace(/ \(\/[^)]*\)/g, "")}; using the copy of its tokenizer files shipped in assets/${EMBEDDED_FOLDER}/ (the hub's files).`);
   }
   return { dir, source: "embedded", repoId };
 }

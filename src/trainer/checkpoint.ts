@@ -27,6 +27,8 @@ export interface RngStateJson {
   batches_seen_in_epoch: number;
   /** State of the Rng that draws each micro-batch's dropout seed (Rng.getState()). */
   dropout_rng: number[];
+  /** Fingerprint of the training dataset (a datasets Dataset's), so a resume can check it trains on the same rows. */
+  train_dataset_fingerprint?: string | null;
 }
 
 export interface CheckpointContents {
@@ -79,6 +81,11 @@ export function listCheckpoints(outputDir: string): Array<{ step: number; dir: s
     if (fs.statSync(dir).isDirectory() && isCompleteCheckpoint(dir)) out.push({ step: Number(m[1]), dir });
   }
   return out.sort((a, b) => a.step - b.step);
+}
+
+/** transformers.trainer_utils.get_last_checkpoint: the newest complete checkpoint-<step> in outputDir, or null. */
+export function getLastCheckpoint(outputDir: string): string | null {
+  return latestCheckpoint(outputDir);
 }
 
 /** The newest complete checkpoint, or null. */

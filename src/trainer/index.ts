@@ -17,6 +17,6 @@ export type { LrSchedulerType, LrScheduleOptions } from "./lrSchedule";
 export { TrainStepper } from "./trainStep";
 export type { TrainBatch, TrainableModel, LossFn, StepResult } from "./trainStep";
 export { saveOptimizerState, loadOptimizerState, readOptimizerState } from "./optimizerState";
-export { writeCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, rotateCheckpoints, removeCheckpoint, checkpointDir } from "./checkpoint";
+export { writeCheckpoint, loadCheckpoint, listCheckpoints, getLastCheckpoint, latestCheckpoint, rotateCheckpoints, removeCheckpoint, checkpointDir } from "./checkpoint";
 export type { RngStateJson } from "./checkpoint";
 export { InterruptGuard } from "./interrupt";

@@ -5,7 +5,7 @@ import { disposeBatch } from "./format";
 import { progressBar } from "../progress";
 import type { LossFn, TrainableModel } from "./trainStep";
 import { InterruptGuard, yieldToEventLoop } from "./interrupt";
-import { LabeledDataset, labelsOf, makeLoader } from "./labeledDataset";
+import { labelsOf, makeLoader, toLabeledDataset, TrainerDataset } from "./labeledDataset";
 
 export interface PredictionLoopResult {
   /** Logits, one row per example: [n][numLabels]. */
@@ -29,7 +29,7 @@ export interface PredictionLoopOptions {
   readEvery?: number;
 }
 
-export async function predictionLoop(model: TrainableModel, dataset: LabeledDataset, lossFn: LossFn, opts: PredictionLoopOptions): Promise<PredictionLoopResult> {
+export async function predictionLoop(model: TrainableModel, dataset: TrainerDataset, lossFn: LossFn, opts: PredictionLoopOptions): Promise<PredictionLoopResult> {
   const loader = makeLoader(dataset, "the evaluation dataset", { batchSize: opts.batchSize, shuffle: false, dynamicPadding: opts.dynamicPadding });
   const n = loader.numRows;
   if (n === 0) throw new Error("the evaluation dataset is empty");
@@ -40,7 +40,7 @@ export async function predictionLoop(model: TrainableModel, dataset: LabeledData
   // The loader keeps row order (no shuffle), so the labels are the dataset's own, read on the host: reading
   // them back from each batch's tensor would be a synchronous GPU read per batch on webgpu (tfjs drops the
   // host copy of a tensor once it is uploaded).
-  const labels = Int32Array.from(labelsOf(dataset, "the evaluation dataset"));
+  const labels = Int32Array.from(labelsOf(toLabeledDataset(dataset, "the evaluation dataset"), "the evaluation dataset"));
   let lossSum = 0;
   let seen = 0;
   let steps = 0;

@@ -10,11 +10,12 @@ import { computeLoss } from "../models/loss";
 import { LivePlot } from "../plots/livePlot";
 import { progressBar, ProgressBar } from "../progress";
 import { Rng } from "../random";
-import { LabeledDataset, makeLoader } from "./labeledDataset";
+import { makeLoader, TrainerDataset } from "./labeledDataset";
 import { ComputeMetricsFn, metricsDict } from "./metricKeys";
 import { predictionLoop } from "./predictionLoop";
 import { AdamW } from "./adamw";
-import { checkpointDir, latestCheckpoint, loadCheckpoint, RngStateJson, rotateCheckpoints, saveModelFiles, writeCheckpoint } from "./checkpoint";
+import { Dataset } from "../datasets/dataset";
+import { checkpointDir, getLastCheckpoint, latestCheckpoint, listCheckpoints, loadCheckpoint, RngStateJson, rotateCheckpoints, saveModelFiles, writeCheckpoint } from "./checkpoint";
 import { InterruptGuard, yieldToEventLoop } from "./interrupt";
 import { LrSchedule } from "./lrSchedule";
 import { LogEntry, TrainerState } from "./trainerState";
@@ -36,8 +37,8 @@ export interface TrainerCallback {
 export interface TrainerOptions {
   model: TrainableModel;
   args: TrainingArguments | TrainingArgumentsInit;
-  trainDataset?: LabeledDataset;
-  evalDataset?: LabeledDataset;
+  trainDataset?: TrainerDataset;
+  evalDataset?: TrainerDataset;
   /** Turns an EvalPrediction into named metrics (src/metrics' computeMetrics can be passed as is). */
   computeMetrics?: ComputeMetricsFn;
   /** The tokenizer (saved into each checkpoint when it has savePretrained). */
@@ -69,13 +70,19 @@ export interface PredictionOutput {
 
 const LOSS_TRACKER = "BertImdbLossTracker";
 
+/** training_args.json keys that decide what a run computes: a checkpoint made with other values is not resumed. */
+const TRAJECTORY_ARGS = [
+  "learning_rate", "per_device_train_batch_size", "gradient_accumulation_steps", "num_train_epochs", "max_steps", "seed", "data_seed",
+  "lr_scheduler_type", "warmup_steps", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon", "max_grad_norm",
+];
+
 const TRAINER_OPTION_KEYS = ["model", "args", "trainDataset", "evalDataset", "computeMetrics", "processingClass", "tokenizer", "lossFn", "dynamicPadding", "callbacks"];
 
 export class Trainer {
   readonly model: TrainableModel;
   readonly args: TrainingArguments;
-  readonly trainDataset?: LabeledDataset;
-  readonly evalDataset?: LabeledDataset;
+  readonly trainDataset?: TrainerDataset;
+  readonly evalDataset?: TrainerDataset;
   readonly computeMetrics?: ComputeMetricsFn;
   readonly processingClass?: unknown;
   readonly lossFn: LossFn;
@@ -201,11 +208,12 @@ export class Trainer {
     this.state = Object.assign(this.freshState(), { maxSteps, numTrainEpochs: numEpochs });
 
     const ckpt = this.resolveCheckpoint(opts.resumeFromCheckpoint);
+    if (!ckpt) this.setAsideOldCheckpoints();
     let startEpoch = 0;
     let startBatch = 0;
     if (ckpt) {
+      this.checkResumeArgs(ckpt);
       const loaded = loadCheckpoint(ckpt, { model: this.model, optimizer, schedule });
-      this.checkResumeArgs(loaded.trainingArgs, ckpt);
       this.state = loaded.state;
       Object.assign(this.state, { maxSteps, numTrainEpochs: numEpochs });
       dropoutRng.setState(loaded.rngState.dropout_rng);
@@ -267,7 +275,14 @@ export class Trainer {
     const save = async (epoch: number, batchesSeen: number): Promise<void> => {
       if (lastSavedStep === this.state.globalStep) return;
       syncTracker();
-      await this.saveCheckpoint({ seed: args.seed, data_seed: dataSeed, epoch, batches_seen_in_epoch: batchesSeen, dropout_rng: dropoutRng.getState() });
+      await this.saveCheckpoint({
+        seed: args.seed,
+        data_seed: dataSeed,
+        epoch,
+        batches_seen_in_epoch: batchesSeen,
+        dropout_rng: dropoutRng.getState(),
+        train_dataset_fingerprint: this.trainDataset instanceof Dataset ? this.trainDataset.fingerprint : null,
+      });
       lastSavedStep = this.state.globalStep;
     };
 
@@ -408,13 +423,57 @@ export class Trainer {
     return { globalStep: this.state.globalStep, trainingLoss, metrics, interrupted };
   }
 
-  private checkResumeArgs(saved: Record<string, unknown>, ckpt: string): void {
+  /**
+   * How a checkpoint's training differs from this trainer's: the arguments that decide the trajectory
+   * (learning rate, batch size, schedule, seeds, ...) and the training dataset's fingerprint. Empty when it
+   * can be resumed.
+   */
+  resumeMismatches(ckpt: string): string[] {
+    const file = (f: string) => JSON.parse(fs.readFileSync(path.join(ckpt, f), "utf8")) as Record<string, unknown>;
+    const saved = file("training_args.json");
+    const rng = file("rng_state.json");
     const now = this.args.toJSON();
-    const keys = ["per_device_train_batch_size", "gradient_accumulation_steps", "seed", "data_seed", "learning_rate", "lr_scheduler_type", "weight_decay"];
-    const diffs = keys.filter((k) => k in saved && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+    const out = TRAJECTORY_ARGS.filter((k) => k in saved && JSON.stringify(saved[k]) !== JSON.stringify(now[k])).map(
+      (k) => `${k} ${JSON.stringify(saved[k])} → ${JSON.stringify(now[k])}`,
+    );
+    const fp = this.trainDataset instanceof Dataset ? this.trainDataset.fingerprint : null;
+    const savedFp = rng.train_dataset_fingerprint ?? null;
+    if (fp && savedFp && fp !== savedFp) out.push(`training dataset ${String(savedFp)} → ${fp} (other rows or tokenization)`);
+    return out;
+  }
+
+  /**
+   * The newest checkpoint in outputDir that this trainer can resume (same training arguments and data), or null;
+   * for a notebook re-run: `trainer.train({ resumeFromCheckpoint: trainer.lastCheckpoint() ?? false })`. When the
+   * newest one was made differently it says what differs, and training starts afresh.
+   */
+  lastCheckpoint(): string | null {
+    const last = getLastCheckpoint(this.args.outputDir);
+    if (!last) return null;
+    const diffs = this.resumeMismatches(last);
+    if (diffs.length === 0) return last;
+    console.log(`${path.basename(last)} was trained with other settings (${diffs.join("; ")}), so training starts afresh.`);
+    return null;
+  }
+
+  private checkResumeArgs(ckpt: string): void {
+    const diffs = this.resumeMismatches(ckpt);
     if (diffs.length) {
-      console.warn(`Resuming from ${ckpt} with different ${diffs.map((k) => `${k} (${JSON.stringify(saved[k])} → ${JSON.stringify(now[k])})`).join(", ")}: the run will not match an uninterrupted one.`);
+      throw new Error(
+        `${ckpt} was trained with other settings: ${diffs.join("; ")}. Resuming would not continue that run. ` +
+          `Train afresh (train() without resumeFromCheckpoint), or resume with the arguments and dataset it was made with.`,
+      );
     }
+  }
+
+  /** Before a fresh run: checkpoints already in outputDir are moved into outputDir/superseded-<time>/, never mixed with the new ones. */
+  private setAsideOldCheckpoints(): void {
+    const old = listCheckpoints(this.args.outputDir);
+    if (!old.length) return;
+    const aside = path.join(this.args.outputDir, `superseded-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+    fs.mkdirSync(aside, { recursive: true });
+    for (const c of old) fs.renameSync(c.dir, path.join(aside, path.basename(c.dir)));
+    console.log(`Training afresh: the ${old.length} earlier checkpoint(s) in ${path.basename(this.args.outputDir)}/ were moved to ${path.basename(aside)}/.`);
   }
 
   /** Evaluation inside train(): no progress bar of its own (one new output per epoch would pile up); its
@@ -462,11 +521,11 @@ export class Trainer {
    * each computeMetrics value, <prefix>_runtime, _samples_per_second, _steps_per_second, and epoch once trained.
    * The metrics are appended to log_history.
    */
-  async evaluate(dataset?: LabeledDataset, metricKeyPrefix = "eval"): Promise<Record<string, number>> {
+  async evaluate(dataset?: TrainerDataset, metricKeyPrefix = "eval"): Promise<Record<string, number>> {
     return this.runEvaluation(dataset, metricKeyPrefix, !this.args.disableTqdm);
   }
 
-  private async runEvaluation(dataset: LabeledDataset | undefined, metricKeyPrefix: string, progress: boolean): Promise<Record<string, number>> {
+  private async runEvaluation(dataset: TrainerDataset | undefined, metricKeyPrefix: string, progress: boolean): Promise<Record<string, number>> {
     const ds = dataset ?? this.evalDataset;
     if (!ds) throw new Error("Trainer.evaluate needs a dataset: pass one, or give the Trainer an evalDataset");
     const r = await predictionLoop(this.model, ds, this.lossFn, {
@@ -482,7 +541,7 @@ export class Trainer {
   }
 
   /** Logits, labels and metrics (prefix "test") on `dataset`, as HF's Trainer.predict. Not logged. */
-  async predict(dataset: LabeledDataset, metricKeyPrefix = "test"): Promise<PredictionOutput> {
+  async predict(dataset: TrainerDataset, metricKeyPrefix = "test"): Promise<PredictionOutput> {
     const r = await predictionLoop(this.model, dataset, this.lossFn, {
       batchSize: this.args.perDeviceEvalBatchSize,
       dynamicPadding: this.dynamicPadding,

@@ -50,6 +50,11 @@ export interface TrainingArgumentsInit {
   greaterIsBetter?: boolean;
   /** Hide the live progress bar and loss plot. */
   disableTqdm?: boolean;
+  /**
+   * Experiment trackers to report to (HF: report_to). No integration (W&B, TensorBoard, ...) exists here, so
+   * only "none" (and "all", which then means none) are accepted; logs go to loggingDir/trainer_log.jsonl.
+   */
+  reportTo?: "none" | "all" | string[];
 }
 
 const STRATEGIES: readonly IntervalStrategy[] = ["no", "steps", "epoch"];
@@ -107,6 +112,7 @@ export class TrainingArguments {
   readonly metricForBestModel: string | undefined;
   readonly greaterIsBetter: boolean | undefined;
   readonly disableTqdm: boolean;
+  readonly reportTo: "none";
 
   constructor(init: TrainingArgumentsInit = {}) {
     const known = new Set<string>([
@@ -114,7 +120,7 @@ export class TrainingArguments {
       "perDeviceEvalBatchSize", "numTrainEpochs", "weightDecay", "saveStrategy", "saveSteps", "saveTotalLimit", "loggingDir",
       "loggingStrategy", "loggingSteps", "loggingFirstStep", "seed", "dataSeed", "warmupSteps", "adamBeta1", "adamBeta2",
       "adamEpsilon", "maxGradNorm", "lrSchedulerType", "maxSteps", "gradientAccumulationSteps", "metricForBestModel",
-      "greaterIsBetter", "disableTqdm",
+      "greaterIsBetter", "disableTqdm", "reportTo",
     ]);
     for (const k of Object.keys(init)) {
       if (!known.has(k)) {
@@ -137,7 +143,7 @@ export class TrainingArguments {
     this.outputDir = init.outputDir ?? "trainer_output";
     this.evalStrategy = strategy("evalStrategy", evalStrategy ?? "epoch");
     this.learningRate = init.learningRate ?? 2e-5;
-    if (!(this.learningRate > 0) || !Number.isFinite(this.learningRate)) throw new Error(`TrainingArguments.learningRate must be > 0, got ${this.learningRate}`);
+    if (!(this.learningRate >= 0) || !Number.isFinite(this.learningRate)) throw new Error(`TrainingArguments.learningRate must be a finite number ≥ 0, got ${this.learningRate}`);
     this.perDeviceTrainBatchSize = positiveInt("perDeviceTrainBatchSize", init.perDeviceTrainBatchSize ?? 16);
     this.perDeviceEvalBatchSize = positiveInt("perDeviceEvalBatchSize", init.perDeviceEvalBatchSize ?? 16);
     this.numTrainEpochs = init.numTrainEpochs ?? 3;
@@ -171,6 +177,11 @@ export class TrainingArguments {
     this.metricForBestModel = init.metricForBestModel;
     this.greaterIsBetter = init.greaterIsBetter ?? (this.metricForBestModel === undefined ? undefined : !/loss$/.test(this.metricForBestModel));
     this.disableTqdm = init.disableTqdm ?? false;
+    const report = init.reportTo ?? "none";
+    if (!(report === "none" || report === "all" || (Array.isArray(report) && report.length === 0))) {
+      throw new Error(`TrainingArguments.reportTo ${JSON.stringify(report)}: no experiment-tracker integration exists in this library; use "none" (logs are in loggingDir/trainer_log.jsonl and trainer.state.logHistory)`);
+    }
+    this.reportTo = "none";
   }
 
   /** Rows per training batch on one device, as HF's `train_batch_size` (accumulation not included). */

@@ -1,0 +1,71 @@
+// The Auto classes of transformers for what this library runs (BERT): AutoConfig.fromPretrained(name,
+// overrides) and AutoModelForSequenceClassification.fromPretrained / fromConfig. A config whose model_type is
+// not "bert" is refused with its type, since BertForSequenceClassification is the one architecture here.
+import { BertForSequenceClassification, FromConfigOptions, FromPretrainedOptions } from "./bert";
+import { BertConfig, BertConfigJson } from "./config";
+import * as path from "node:path";
+import { isHubUnavailable } from "../hub/errors";
+import { embeddedTokenizerDir } from "../tokenizers/resolveTokenizerFiles";
+import type { HubFileOptions } from "./resolve";
+
+/**
+ * config.json of a folder or hub repo; for bert-base-uncased, when the hub cannot be reached and the cache lacks
+ * it, the copy this package ships beside the tokenizer files (assets/bert-base-uncased/, the hub's bytes).
+ */
+async function loadConfig(nameOrDir: string, hub: HubFileOptions): Promise<BertConfig> {
+  try {
+    return await BertConfig.fromPretrained(nameOrDir, hub);
+  } catch (err) {
+    if (nameOrDir !== "bert-base-uncased" || !isHubUnavailable(err)) throw err;
+    return BertConfig.fromFile(path.join(embeddedTokenizerDir(), "config.json"));
+  }
+}
+
+/** config.json keys to override (snake_case, as in transformers), plus num_labels; hub options in camelCase. */
+export type AutoConfigOverrides = BertConfigJson & { num_labels?: number } & HubFileOptions;
+
+const HUB_KEYS = ["revision", "cacheDir", "offline"] as const;
+
+function checkBert(config: BertConfig, name: string): BertConfig {
+  const type = config.raw.model_type;
+  if (type !== undefined && type !== "bert") {
+    throw new Error(`${name}: model_type is "${String(type)}"; this library implements BERT (model_type "bert") only, e.g. bert-base-uncased or google/bert_uncased_L-2_H-128_A-2`);
+  }
+  return config;
+}
+
+export class AutoConfig {
+  /**
+   * config.json of a folder or hub repo, with `overrides` applied as transformers applies from_pretrained's
+   * keyword arguments: { hidden_size: 128, num_hidden_layers: 2, num_labels: 2, id2label, label2id }.
+   */
+  static async fromPretrained(nameOrDir: string, overrides: AutoConfigOverrides = {}): Promise<BertConfig> {
+    const hub: HubFileOptions = {};
+    const fields: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(overrides)) {
+      if ((HUB_KEYS as readonly string[]).includes(k)) (hub as Record<string, unknown>)[k] = v;
+      else fields[k] = v;
+    }
+    const { num_labels: numLabels, id2label, label2id, ...rest } = fields as BertConfigJson & { num_labels?: number };
+    const base = checkBert(await loadConfig(nameOrDir, hub), nameOrDir);
+    const merged = BertConfig.fromDict(base.raw, rest);
+    return merged.withLabels({ numLabels, id2label: id2label as Record<number, string> | undefined, label2id: label2id as Record<string, number> | undefined });
+  }
+}
+
+export class AutoModelForSequenceClassification {
+  /**
+   * Pretrained weights (model.safetensors, or pytorch_model.bin where a repo has only that) from a folder or
+   * the hub, with a new classification head of `numLabels` outputs when the checkpoint has none, as
+   * transformers does (it prints which weights were newly initialised).
+   */
+  static async fromPretrained(nameOrDir: string, opts: FromPretrainedOptions = {}): Promise<BertForSequenceClassification> {
+    checkBert(await BertConfig.fromPretrained(nameOrDir, { revision: opts.revision, cacheDir: opts.cacheDir, offline: opts.offline }), nameOrDir);
+    return BertForSequenceClassification.fromPretrained(nameOrDir, opts);
+  }
+
+  /** A randomly initialised model of `config` (transformers' _init_weights, seeded): no pretrained weights. */
+  static fromConfig(config: BertConfig | BertConfigJson, opts: FromConfigOptions = {}): BertForSequenceClassification {
+    return BertForSequenceClassification.fromConfig(config, opts);
+  }
+}
