@@ -6,7 +6,7 @@ import { initBackend, BackendName } from "../src/backends/initBackend";
 import { tf } from "../src/backends/tf";
 import { BertForSequenceClassification, computeLoss } from "../src/models";
 import { BertConfigJson } from "../src/models/config";
-import { PRESETS } from "../src/config";
+import { PRESETS } from "../src/presets";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -16,7 +16,7 @@ function arg(name: string): string | undefined {
 const BASE: BertConfigJson = { hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072 };
 const CASES: Record<string, { config: BertConfigJson; batch: number; seq: number; extrapolateTo?: number }> = {
   base: { config: BASE, batch: 2, seq: 128, extrapolateTo: 16 },
-  quick: { config: { ...BASE, ...PRESETS.quick.smallModel }, batch: 16, seq: 128 },
+  quick: { config: { ...BASE, ...PRESETS.quick.modelShape }, batch: 16, seq: 128 },
   tiny: { config: { ...BASE, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64 }, batch: 8, seq: 128 },
 };
 

@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { initBackend } from "../src/backends";
-import { PRESETS } from "../src/config";
+import { PRESETS } from "../src/presets";
 import { readLabelledTextParquet } from "../src/datasets";
 import { BertForSequenceClassification } from "../src/models";
 import { exportOnnx } from "../src/onnx";
@@ -40,7 +40,7 @@ async function readReviews(n: number): Promise<string[]> {
 /** A folder with a saved random-init model of the quick preset's size and its ONNX export. */
 async function randomModelFolder(): Promise<string> {
   const base = JSON.parse(fs.readFileSync(path.join(SHARED, "bert-base-uncased", "config.json"), "utf8"));
-  const model = BertForSequenceClassification.fromConfig({ ...base, ...PRESETS.quick.smallModel }, { seed: 42 });
+  const model = BertForSequenceClassification.fromConfig({ ...base, ...PRESETS.quick.modelShape }, { seed: 42 });
   const tokenizer = await loadTokenizer(fs.existsSync(path.join(SHARED, "bert-base-uncased")) ? path.join(SHARED, "bert-base-uncased") : "bert-base-uncased");
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bench-pipeline-")), "model");
   process.on("exit", () => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));

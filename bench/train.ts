@@ -20,7 +20,7 @@ import { linearScheduleWithWarmup } from "../src/trainer/lrSchedule";
 import { figureReadInterval, PendingStep, TrainStepper } from "../src/trainer/trainStep";
 import { predictionLoop } from "../src/trainer/predictionLoop";
 import type { LabeledDataset } from "../src/trainer/labeledDataset";
-import { PRESETS } from "../src/config";
+import { PRESETS } from "../src/presets";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   const o = { steps: positiveInt("steps", 3, 0), batch: positiveInt("batch", 16), accum: positiveInt("accum", 1), seq: positiveInt("seq", 128), evalBatch: positiveInt("eval-batch", 16), evalBatches: positiveInt("eval-batches", 3), compareComposed: flag("compare-composed") };
   if (!fs.existsSync(BASE_CONFIG)) throw new Error(`${BASE_CONFIG} is missing: the bench reads bert-base-uncased's config.json from ../shared (set BERT_IMDB_SHARED)`);
   const base = JSON.parse(fs.readFileSync(BASE_CONFIG, "utf8")) as BertConfigJson;
-  if (which !== "base") await benchModel("quick preset (hidden 128, 2 layers)", { ...base, ...PRESETS.quick.smallModel }, o);
+  if (which !== "base") await benchModel("quick preset (hidden 128, 2 layers)", { ...base, ...PRESETS.quick.modelShape }, o);
   if (which !== "quick") await benchModel("bert-base-uncased size", base, o);
   console.log(`\npeak host RSS: ${mib(peakRss())}`);
 }

@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { getRunConfig } from "../src/config";
+import { PresetName, presetRunDir } from "../src/presets";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { writeKernelSpec, KERNEL_NAME } = require("../kernel/kernelspec") as {
@@ -83,7 +83,9 @@ function stageNotebooks(a: Args): string[] {
 
 function main(): void {
   const a = parseArgs(process.argv.slice(2));
-  const cfg = getRunConfig(a.preset);
+  const preset = (a.preset ?? process.env.BERT_IMDB_PRESET ?? "quick") as PresetName;
+  if (preset !== "quick" && preset !== "paper") usage(`unknown preset ${preset}: use quick or paper`);
+  const cfg = { preset, runDir: presetRunDir(preset) };
   const outDir = a.outDir ?? path.join(cfg.runDir, "notebooks");
   const notebooks = a.notebooks.length ? a.notebooks : stageNotebooks(a);
   if (notebooks.length === 0) usage("no notebooks selected");
@@ -115,7 +117,7 @@ function main(): void {
     );
     const ok = r.status === 0;
     results.push({ notebook: path.basename(nb), ok, seconds: (Date.now() - t0) / 1000, output: out });
-    if (!ok) break; // later stages need this stage's artifacts
+    if (!ok) break; // later notebooks build on this one
   }
   const summary = { preset: cfg.preset, runDir: cfg.runDir, finishedAt: new Date().toISOString(), results };
   fs.writeFileSync(path.join(outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
@@ -124,7 +126,7 @@ function main(): void {
   const skipped = notebooks.length - results.length;
   if (skipped > 0) console.log(`(${skipped} later notebook(s) not run because of the failure)`);
   console.log(`\nExecuted notebooks: ${outDir}`);
-  console.log(`Stage artifacts:    ${cfg.runDir}`);
+  console.log(`Run folder:         ${cfg.runDir}`);
   process.exit(results.every((r) => r.ok) && skipped === 0 ? 0 : 1);
 }
 

@@ -1,44 +1,55 @@
-// Run configuration: presets, environment overrides and clear errors.
+// Presets: the tutorial's settings for paper, quick's BERT-Tiny sample run, the run folder from the environment,
+// the random-weights fallback said in one line when BERT-Tiny cannot be had, and clear errors.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { getRunConfig, PRESETS, TUTORIAL_SENTENCES } from "../src/config";
+import { BERT_TINY_REPO, describePreset, PRESETS, presetRunDir, TUTORIAL_SENTENCES, usePreset } from "../src/presets";
 import { withEnv } from "./env";
 
-
-test("paper preset carries the tutorial's hyper-parameters", () => {
+test("paper is the tutorial: bert-base-uncased, all rows, learning rate 2e-5, 3 epochs", () => {
   const p = PRESETS.paper;
-  assert.equal(p.modelId, "bert-base-uncased");
-  assert.equal(p.modelInit, "pretrained");
-  assert.equal(p.maxLength, 128);
-  assert.equal(p.perDeviceTrainBatchSize, 16);
-  assert.equal(p.perDeviceEvalBatchSize, 16);
+  assert.equal(p.modelName, "bert-base-uncased");
+  assert.equal(p.modelShape, null);
+  assert.equal(p.sample, null);
   assert.equal(p.learningRate, 2e-5);
   assert.equal(p.numTrainEpochs, 3);
-  assert.equal(p.weightDecay, 0.01);
-  assert.equal(p.sample, undefined);
-  assert.equal(p.allowSyntheticData, false);
   assert.equal(TUTORIAL_SENTENCES.length, 10);
 });
 
-test("quick preset samples ~2,000/1,000 reviews with a small random model", () => {
+test("quick fine-tunes BERT-Tiny on a seeded sample", () => {
   const q = PRESETS.quick;
-  assert.deepEqual(q.sample, { train: 2000, test: 1000 });
-  assert.equal(q.modelInit, "random");
-  assert.ok(q.smallModel && q.smallModel.hidden_size % q.smallModel.num_attention_heads === 0);
-  assert.equal(q.allowSyntheticData, true);
+  assert.equal(q.modelName, "google/bert_uncased_L-2_H-128_A-2");
+  assert.equal(q.tokenizerName, "bert-base-uncased");
+  assert.deepEqual(q.sample, { train: 1800, validation: 200, test: 1000 });
+  assert.ok(q.modelShape && q.modelShape.hidden_size % q.modelShape.num_attention_heads === 0);
 });
 
-test("preset and run directory come from the environment", () => {
-  const cfg = withEnv({ BERT_IMDB_PRESET: "paper", BERT_IMDB_RUN_DIR: "/tmp/x-run", IMDB_DATA_DIR: "rel/imdb" }, () => getRunConfig());
-  assert.equal(cfg.preset, "paper");
-  assert.equal(cfg.runDir, "/tmp/x-run");
-  assert.equal(cfg.dataDir, path.resolve("rel/imdb"));
-  const q = withEnv({ BERT_IMDB_PRESET: undefined, BERT_IMDB_RUN_DIR: undefined, BERT_IMDB_RUNS_DIR: "/tmp/runs" }, () => getRunConfig());
-  assert.equal(q.preset, "quick");
-  assert.equal(q.runDir, "/tmp/runs/quick");
+test("the run folder comes from the environment", () => {
+  assert.equal(withEnv({ BERT_IMDB_RUN_DIR: "/tmp/x-run" }, () => presetRunDir("paper")), "/tmp/x-run");
+  assert.equal(withEnv({ BERT_IMDB_RUN_DIR: undefined, BERT_IMDB_RUNS_DIR: "/tmp/runs" }, () => presetRunDir("quick")), "/tmp/runs/quick");
 });
 
-test("an unknown preset names the valid ones", () => {
-  assert.throws(() => getRunConfig("huge"), /Unknown preset "huge".*paper.*quick/);
+test("offline without BERT-Tiny in the cache, quick falls back to random weights and says why in one line", async () => {
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), "bert-imdb-preset-"));
+  const p = await withEnv({ HF_HUB_OFFLINE: "1", HF_HUB_CACHE: cache, BERT_IMDB_PRESET: undefined }, () => usePreset(undefined, { quiet: true }));
+  assert.equal(p.name, "quick");
+  assert.equal(p.pretrained, false);
+  assert.match(p.fallbackReason ?? "", /offline.*not in the hub cache/);
+  assert.match(describePreset(p), /random weights/);
+  // with config.json and weights in the cache it is pretrained
+  const snap = path.join(cache, `models--${BERT_TINY_REPO.replace("/", "--")}`, "snapshots", "a".repeat(40));
+  fs.mkdirSync(snap, { recursive: true });
+  fs.mkdirSync(path.join(cache, `models--${BERT_TINY_REPO.replace("/", "--")}`, "refs"), { recursive: true });
+  fs.writeFileSync(path.join(cache, `models--${BERT_TINY_REPO.replace("/", "--")}`, "refs", "main"), "a".repeat(40));
+  for (const f of ["config.json", "pytorch_model.bin"]) fs.writeFileSync(path.join(snap, f), "x");
+  const q = await withEnv({ HF_HUB_OFFLINE: "1", HF_HUB_CACHE: cache }, () => usePreset("quick", { quiet: true }));
+  assert.equal(q.pretrained, true);
+  const paper = await withEnv({ HF_HUB_OFFLINE: "1", HF_HUB_CACHE: cache }, () => usePreset("paper", { quiet: true }));
+  assert.equal(paper.pretrained, true, "paper never falls back: loading the model says what is missing");
+});
+
+test("an unknown preset is an error that names the choices", async () => {
+  await assert.rejects(usePreset("fast"), /Unknown preset "fast".*paper.*quick/);
 });

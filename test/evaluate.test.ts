@@ -6,7 +6,7 @@ import { tf } from "../src/backends/tf";
 import { BertForSequenceClassification } from "../src/models";
 import { computeMetrics } from "../src/metrics";
 import { Trainer } from "../src/trainer/trainer";
-import { compareWithReference, positiveScores, plotScoreHistogram, showComparisonWithReference, TUTORIAL_REFERENCE } from "../src/trainer/evaluate";
+import { compareWithReference, positiveScores, plotScoreHistogram, showComparisonWithReference, TUTORIAL_REFERENCE } from "../src/metrics/index";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

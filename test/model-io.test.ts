@@ -152,7 +152,7 @@ test("missing files and folders give errors that say what to do", async () => {
   await assert.rejects(BertForSequenceClassification.fromPretrained(empty, { quiet: true }), /has no config\.json/);
   fs.writeFileSync(path.join(empty, "config.json"), JSON.stringify(SMALL));
   fs.writeFileSync(path.join(empty, "pytorch_model.bin"), "");
-  await assert.rejects(BertForSequenceClassification.fromPretrained(empty, { quiet: true }), /Only safetensors weights are read/);
+  await assert.rejects(BertForSequenceClassification.fromPretrained(empty, { quiet: true }), /pytorch_model\.bin is not a valid PyTorch checkpoint: the file is empty/);
   await assert.rejects(BertForSequenceClassification.fromPretrained(path.join(tmp, "nope", "model"), { quiet: true }), /Model folder not found/);
   const m = BertForSequenceClassification.fromConfig(SMALL);
   m.dispose();

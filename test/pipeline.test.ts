@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { initBackend } from "../src/backends";
 import { tf } from "../src/backends/tf";
-import { TUTORIAL_SENTENCES } from "../src/config";
+import { TUTORIAL_SENTENCES } from "../src/presets";
 import { BertForSequenceClassification } from "../src/models";
 import { exportOnnx } from "../src/onnx";
 import { createTextClassifier, pipeline, transformersJsPipeline, type LoadedTextClassifier, type PipelineModel, type TransformersJsClassifier } from "../src/pipelines";

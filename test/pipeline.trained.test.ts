@@ -5,11 +5,11 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { initBackend } from "../src/backends/index";
-import { PRESETS, TUTORIAL_SENTENCES } from "../src/config";
+import { PRESETS, TUTORIAL_SENTENCES } from "../src/presets";
 import { syntheticImdb } from "../src/datasets/index";
 import { computeMetrics } from "../src/metrics/index";
 import { BertConfig, BertForSequenceClassification } from "../src/models/index";
-import { SENTIMENT_ID2LABEL } from "../src/models/stage";
+import { IMDB_ID2LABEL as SENTIMENT_ID2LABEL } from "../src/models/save";
 import { loadTokenizer } from "../src/tokenizers/index";
 import { Trainer } from "../src/trainer/index";
 import { checkWithPythonTransformers } from "../src/models/save";
@@ -30,7 +30,7 @@ test("a freshly trained quick-preset model gives the same labels and scores in t
   // Dropout off: this test is about parity on trained weights, and 120 steps on 320 reviews must reliably move
   // a from-scratch model away from its near-constant start (with dropout some seeds barely move in that budget).
   const config = BertConfig.fromDict(BertConfig.fromFile(path.join(ASSETS, "config.json")).raw, {
-    ...PRESETS.quick.smallModel,
+    ...PRESETS.quick.modelShape,
     hidden_dropout_prob: 0,
     attention_probs_dropout_prob: 0,
   });

@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { initBackend } from "../src/backends";
 import { tf } from "../src/backends/tf";
-import { TUTORIAL_SENTENCES } from "../src/config";
+import { TUTORIAL_SENTENCES } from "../src/presets";
 import { BertForSequenceClassification } from "../src/models";
 import { pipeline } from "../src/pipelines";
 import { exportOnnx } from "../src/onnx";

@@ -4,7 +4,14 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { Dataset, loadImdb } from "../src/datasets";
-import { overlap, pythonTutorialSplit, splitSizes, trainTestSplit, trainTestSplitIndices } from "../src/datasets/split";
+import { overlap, pythonTutorialSplit, splitSizes, trainTestSplitIndices } from "../src/datasets";
+import type { Dataset as Ds } from "../src/datasets";
+
+/** ds.trainTestSplit plus the positions of its rows in ds. */
+function trainTestSplit(ds: Ds, opts: { testSize: number; seed: number }) {
+  const parts = ds.trainTestSplit(opts);
+  return { train: parts.train, test: parts.test, indices: trainTestSplitIndices(ds.numRows, opts) };
+}
 import { requireShared } from "./shared";
 
 function indexDataset(n: number): Dataset {

@@ -30,14 +30,14 @@ import { initBackend } from "../../src/backends/initBackend";
 import { tf } from "../../src/backends/tf";
 import { dawnLoadedFrom, resetWebGPUStats, webgpuDeviceInfo, webgpuStats } from "../../src/backends/webgpu";
 import { loadInt32Array } from "../../src/io/binary";
-import { PRESETS, type RunConfig } from "../../src/config";
+import { PRESETS } from "../../src/presets";
 import { predictionLoop } from "../../src/trainer/predictionLoop";
 import type { LabeledDataset } from "../../src/trainer/labeledDataset";
 import { writeJsonAtomic } from "../../src/io/atomic";
 import { computeMetrics } from "../../src/metrics";
 import { BertForSequenceClassification, computeLoss } from "../../src/models";
 import type { BertConfigJson } from "../../src/models/config";
-import { runModelStage } from "../../src/models/stage";
+import { AutoConfig } from "../../src/models/auto";
 import { loadEncoded } from "../../src/tokenizers/encodedStore";
 import { AdamW } from "../../src/trainer/adamw";
 import { ADAMW_KERNEL } from "../../src/trainer/adamwKernels";
@@ -257,7 +257,7 @@ type OptimizerForm = "device" | "project" | "composed";
 function bertConfig(): BertConfigJson {
   const base = JSON.parse(fs.readFileSync(path.join("assets", "bert-base-uncased", "config.json"), "utf8")) as BertConfigJson;
   if (ARGS.bertConfig === "base") return base;
-  if (ARGS.bertConfig === "small") return { ...base, ...PRESETS.quick.smallModel };
+  if (ARGS.bertConfig === "small") return { ...base, ...PRESETS.quick.modelShape };
   throw new Error(`--bert-config must be base or small, got ${ARGS.bertConfig}`);
 }
 
@@ -682,9 +682,9 @@ async function partMatmul(deadline: number, record: Record<string, unknown>): Pr
 
 async function partQuick(deadline: number, record: Record<string, unknown>): Promise<void> {
   const dir = path.join(ARGS.data, "quick");
-  const preset = JSON.parse(fs.readFileSync(path.join(dir, "preset.json"), "utf8")) as Omit<RunConfig, "runDir">;
+  const preset = JSON.parse(fs.readFileSync(path.join(dir, "preset.json"), "utf8")) as typeof PRESETS.quick;
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "bert-imdb-quick-gpu-"));
-  const cfg: RunConfig = { ...preset, runDir, pipelineSentences: [] } as RunConfig;
+  const cfg = { ...preset, perDeviceTrainBatchSize: 16, perDeviceEvalBatchSize: 16, weightDecay: 0.01, warmupSteps: 0, smallModel: preset.modelShape };
   const evalRows = ARGS.quickEvalRows;
   const train = loadLabeled(dir, "train");
   const validation = loadLabeled(dir, "validation", evalRows);
@@ -692,7 +692,8 @@ async function partQuick(deadline: number, record: Record<string, unknown>): Pro
   record.rows = { train: train.rows, validation: validation.rows, test: test.rows };
   resetWebGPUStats();
   const t0 = performance.now();
-  const { model } = await runModelStage(cfg); // stage 05: the small random-init BERT
+  // notebook 05's random-weights form of the quick model (the device has no network)
+  const model = BertForSequenceClassification.fromConfig(await AutoConfig.fromPretrained("bert-base-uncased", { ...preset.modelShape, num_labels: 2, offline: true }));
   record.model = { parameters: model.numParameters(), smallModel: cfg.smallModel };
   const epochs = ARGS.quickEpochs ? Number(ARGS.quickEpochs) : cfg.numTrainEpochs;
   const args = {

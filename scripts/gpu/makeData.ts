@@ -2,22 +2,22 @@
 // network, so everything is pre-tokenized here with the project's own stages):
 //   golden/tiny-bert/   golden.json, golden.safetensors, model/ (from ../shared/golden/tiny-bert)
 //   eval2000.*          2,000 IMDb test reviews (label-balanced, seeded) tokenized to 128, + eval2000.labels.bin
-//   quick/              the quick preset's train/validation/test splits after stages 01-03 (load, split,
-//                       tokenize with getRunConfig("quick")), + <part>.labels.bin, + preset.json (its settings)
+//   quick/              the quick preset's train/validation/test rows tokenized as notebooks 01-03 do them
+//                       (loadDataset, trainTestSplit, the seeded sample, map with the tokenizer),
+//                       + <part>.labels.bin, + preset.json (its settings)
 //   manifest.json       what is here and how it was made
 // Usage: node --import tsx scripts/gpu/makeData.ts <out-dir>   (IMDB_DATA_DIR defaults to ../shared/imdb)
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { saveArray } from "../../src/io/binary";
-import { getRunConfig } from "../../src/config";
+import { PRESETS } from "../../src/presets";
 import { writeJsonAtomic } from "../../src/io/atomic";
-import { sampleBalanced } from "../../src/datasets/dataset";
+import { range, sampleBalanced } from "../../src/datasets/dataset";
 import { loadImdb } from "../../src/datasets/imdb";
-import { runLoadStage } from "../../src/datasets/stage";
-import { runSplitStage } from "../../src/datasets/splitStage";
+import { loadDataset } from "../../src/datasets/loadDataset";
 import { saveEncoded } from "../../src/tokenizers/encodedStore";
-import { runTokenizeStage, TOKENIZED_PARTS } from "../../src/tokenizers/stage";
+import { AutoTokenizer } from "../../src/tokenizers/autoTokenizer";
 
 const EVAL_ROWS = 2000;
 const EVAL_SEED = 2024;
@@ -38,28 +38,31 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.join(gDst, "model"), { recursive: true });
   for (const f of ["golden.json", "golden.safetensors", "model/config.json", "model/model.safetensors"]) fs.copyFileSync(path.join(gSrc, f), path.join(gDst, f));
 
-  // The quick preset's stages 01-03 in a scratch run folder.
-  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "bert-imdb-quick-"));
-  const cfg = getRunConfig("quick", { runDir, dataDir });
-  const loaded = await runLoadStage(cfg);
-  if (loaded.source.kind === "synthetic") throw new Error("the quick preset fell back to synthetic reviews: IMDB_DATA_DIR is not a usable IMDb copy");
-  await runSplitStage(cfg);
-  const tok = await runTokenizeStage(cfg);
+  // The quick preset's rows, as notebooks 01-03 make them.
+  const preset = PRESETS.quick;
+  const sample = preset.sample!;
+  const dataset = await loadDataset(dataDir);
+  const split = dataset.train.trainTestSplit({ testSize: 0.1, seed: 42 });
+  const parts = {
+    train: split.train.shuffle({ seed: 42 }).select(range(sample.train)),
+    validation: split.test.shuffle({ seed: 42 }).select(range(sample.validation)),
+    test: dataset.test.shuffle({ seed: 42 }).select(range(sample.test)),
+  };
+  const tokenizer = await AutoTokenizer.fromPretrained(preset.tokenizerName);
   const qDir = path.join(out, "quick");
   const rows: Record<string, number> = {};
-  for (const part of TOKENIZED_PARTS) {
-    saveEncoded(qDir, part, tok.splits[part].encoded);
-    saveArray(path.join(qDir, `${part}.labels.bin`), tok.splits[part].labels);
-    rows[part] = tok.splits[part].encoded.rows;
+  for (const [part, ds] of Object.entries(parts)) {
+    const enc = await tokenizer.encodeBatch(ds.column("text") as string[], { maxLength: 128 });
+    saveEncoded(qDir, part, enc);
+    saveArray(path.join(qDir, `${part}.labels.bin`), ds.label);
+    rows[part] = enc.rows;
   }
-  const { pipelineSentences: _s, runDir: _r, dataDir: _d, ...preset } = cfg;
   writeJsonAtomic(path.join(qDir, "preset.json"), preset);
-  fs.rmSync(runDir, { recursive: true, force: true });
 
   // 2,000 test reviews for the evaluation throughput.
   const imdb = await loadImdb({ dataDir, synthetic: "never" });
   const evalSet = sampleBalanced(imdb.test, EVAL_ROWS, EVAL_SEED);
-  const enc = await tok.tokenizer.encodeBatch(evalSet.text, { maxLength: 128 });
+  const enc = await tokenizer.encodeBatch(evalSet.text, { maxLength: 128 });
   saveEncoded(out, "eval2000", enc);
   saveArray(path.join(out, "eval2000.labels.bin"), evalSet.label);
 
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
     madeAt: new Date().toISOString(),
     golden: "golden/tiny-bert: copied from ../shared/golden/tiny-bert (golden.json, golden.safetensors, model/)",
     eval2000: { rows: enc.rows, maxLength: enc.maxLength, source: `IMDb test split, sampleBalanced(${EVAL_ROWS}, seed ${EVAL_SEED})` },
-    quick: { rows, maxLength: cfg.maxLength, source: "getRunConfig('quick') stages 01-03 (runLoadStage, runSplitStage, runTokenizeStage)" },
+    quick: { rows, maxLength: 128, source: "PRESETS.quick: loadDataset, trainTestSplit(0.1, seed 42), shuffle(42).select(range(n)), tokenizer to 128" },
   });
   console.log(`device data in ${out}: quick splits ${JSON.stringify(rows)}, eval2000 ${enc.rows} rows`);
 }

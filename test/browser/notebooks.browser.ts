@@ -2,7 +2,7 @@
 // classic Notebook server (jupyter-notebook 6.x, clean config: no extension) serves a temporary copy of
 // notebooks/ with the project's tslab kernel (quick preset, a temporary run directory); headless Chromium,
 // driven by playwright-core, opens 01-load and runs it from the menu (Cell → Run All); the headless runner then
-// produces stages 02–06 in the same run directory; the browser runs 07-train. Each notebook must finish with no
+// runs notebooks 02–06 with the same settings; the browser runs 07-train. Each notebook must finish with no
 // error output, draw its plotly plots (traces in the page, SVG drawn, from the plain HTML output), and 07's
 // progress display must reach 100 %. Full-page screenshots land in <runDir>/browser/, the only thing kept.
 // Needs: /usr/bin/jupyter-notebook (apt jupyter-notebook), /usr/bin/chromium (apt chromium), python3-nbclient
@@ -171,12 +171,13 @@ after(async () => {
 test("classic Notebook: 01-load runs from Cell → Run All and draws its plot", { skip: skipReason ?? false, timeout: TOTAL_MS }, async () => {
   const r = await runInBrowser("01-load.ipynb", 150_000);
   assertRendered("01-load", r, 1);
-  assert.ok(r.tables >= 3, `01-load: its tables are shown (${r.tables})`);
+  assert.ok(r.tables >= 2, `01-load: its tables are shown (${r.tables})`);
   const hist = r.plots[0];
   assert.ok(hist.traces >= 2 && hist.traceTypes.every((t) => t === "histogram"), `01-load: a histogram per label (${hist.traceTypes.join(", ")})`);
 });
 
-test("headless runner: stages 02–06 into the same run directory", { skip: skipReason ?? false, timeout: TOTAL_MS }, async (t) => {
+let runnerOk = false;
+test("headless runner: notebooks 02–06 with the same kernel settings (their map() results are cached for 07)", { skip: skipReason ?? false, timeout: TOTAL_MS }, async (t) => {
   if (!reports["01-load.ipynb"]) return t.skip("01-load did not run in the browser");
   const child = startGroup(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "run-notebooks.ts"), "--preset", "quick", "--only", "02,03,04,05,06"], {
     cwd: ROOT,
@@ -192,11 +193,12 @@ test("headless runner: stages 02–06 into the same run directory", { skip: skip
     assert.fail(`the runner did not finish stages 02–06 within ${(budget / 1000).toFixed(0)} s`);
   }
   assert.equal(code, 0, "the runner executed 02–06 without a failing cell");
+  runnerOk = true;
   log("stages 02–06 done (headless)");
 });
 
 test("classic Notebook: 07-train trains from Cell → Run All, live progress to 100 %, loss plot drawn", { skip: skipReason ?? false, timeout: TOTAL_MS }, async (t) => {
-  if (!fs.existsSync(path.join(runDir, "04-format")) || !fs.existsSync(path.join(runDir, "05-model"))) return t.skip("stages 02–06 are missing");
+  if (!runnerOk) return t.skip("notebooks 02–06 did not run");
   const r = await runInBrowser("07-train.ipynb", DEADLINE - Date.now());
   assertRendered("07-train", r, 1);
   assert.ok(r.progress.length > 0, "07-train shows a progress display");
