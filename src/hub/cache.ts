@@ -36,7 +36,10 @@ export function hfHome(): string {
   return path.resolve(xdg, "huggingface");
 }
 
-/** The hub cache folder: HF_HUB_CACHE (or legacy HUGGINGFACE_HUB_CACHE), else <hfHome()>/hub. */
+/**
+ * The hub cache folder: HF_HUB_CACHE (or legacy HUGGINGFACE_HUB_CACHE), else <hfHome()>/hub. Not @huggingface/hub's
+ * getHFHubCachePath (2.17.5): it neither expands "~" nor resolves relative paths, and takes an empty variable as set.
+ */
 export function hubCacheDir(): string {
   const env = process.env;
   const explicit = env.HF_HUB_CACHE || env.HUGGINGFACE_HUB_CACHE;

@@ -4,6 +4,29 @@
 // Content-Length); the body is streamed to blobs/<etag>.incomplete, resumed with a Range header after a cut
 // connection (within a call, and across calls), checked against the announced size and, for LFS files whose
 // ETag is the SHA-256, against that hash, then renamed into place and linked from snapshots/<commit>/<file>.
+//
+// Not @huggingface/hub's downloadFileToCacheDir: checked in @huggingface/hub 2.17.5 (its src/, and by running it
+// against test/hubTestServer.ts with a paths-info endpoint added), it writes blobs/ and snapshots/ but
+// - names the snapshot folder after the commit that last changed the file (paths-info lastCommit), not the commit
+//   the revision points to (X-Repo-Commit), and writes no refs/<revision>: Python's cache lookup (refs/main ->
+//   snapshots/<commit>/) and tryLoadFromCache do not find what it downloads;
+// - has no offline mode (HF_HUB_OFFLINE is not read; every call for a branch POSTs /api/.../paths-info);
+// - does not resume: .incomplete is rewritten from byte 0, with no Range header and no retry; a cut connection
+//   throws undici's bare TypeError("terminated"), and no timeout or AbortSignal can be given;
+// - verifies nothing: no size or SHA-256 check (altered bytes are stored as the blob), and a cached blob is
+//   returned as it is, truncated or not;
+// - has no progress callback, and no sharing of concurrent calls (three at once for one file race on one
+//   .incomplete and fail with ENOENT on rename);
+// - reads neither HF_ENDPOINT nor HF_TOKEN / the token file (only hubUrl, accessToken) and rejects tokens that do
+//   not start with "hf_";
+// - a missing file is a plain Error("cannot get path info ..."), an HTTP error a HubApiError that keeps the status
+//   and body but drops the X-Error-Code header (RepoNotFound, GatedRepo, EntryNotFound), a network error a bare
+//   TypeError("fetch failed");
+// - puts file names into the URL unencoded ("a b#c.json" is requested as "a%20b").
+// Its fileDownloadInfo cannot replace getHubFileMetadata: it returns no commit, follows the LFS redirect so its
+// ETag is the CDN's instead of X-Linked-Etag's SHA-256, sends a ranged GET instead of a HEAD, and returns null for
+// EntryNotFound. Its getRepoFolderName equals our one-line repoFolderName and its getHFHubCachePath does not expand
+// "~"; neither is worth the dependency (≈ 120-200 ms to load, with @huggingface/tasks). So nothing is used from it.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { sha256File } from "../io/hash";
