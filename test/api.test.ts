@@ -220,7 +220,17 @@ test("pipeline takes { model, tokenizer } as transformers does, with the same an
   const rb = await b(REVIEWS);
   assert.deepEqual(ra, rb);
   assert.ok(ra.every((r) => r.label === "LABEL_0" || r.label === "LABEL_1"), "numLabels without names gives LABEL_i, as in transformers");
+  // on the CPU backends ONNX Runtime runs the model; TensorFlow.js gives the same answers
+  if (["wasm", "cpu"].includes(tf.getBackend())) assert.equal(a.runtime, "onnxruntime");
+  const c = await silence(() => pipeline("sentiment-analysis", dir, { runtime: "tfjs" }));
+  assert.equal(c.runtime, "tfjs");
+  const rc = await c(REVIEWS);
+  rc.forEach((r, i) => {
+    assert.equal(r.label, ra[i].label);
+    assert.ok(Math.abs(r.score - ra[i].score) <= 1e-6, `score ${r.score} vs ${ra[i].score}`);
+  });
   a.dispose();
   b.dispose();
+  c.dispose();
   await assert.rejects(pipeline("sentiment-analysis", {} as never), /needs a model/);
 });

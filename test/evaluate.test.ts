@@ -104,10 +104,10 @@ test("predictionLoop: reading results back in groups (as on webgpu) gives the sa
   const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 3, numLabels: 2 });
   const data = syntheticDataset(37, 16, 4);
   try {
-    const one = await predictionLoop(model, data, computeLoss, { batchSize: 8, progress: false, readEvery: 1 });
+    const one = await predictionLoop(model, data, computeLoss, { batchSize: 8, progress: false, readEvery: 1, runtime: "tfjs" });
     const before = tf.memory().numTensors;
     for (const readEvery of [3, 8, 100]) {
-      const grouped = await predictionLoop(model, data, computeLoss, { batchSize: 8, progress: false, readEvery });
+      const grouped = await predictionLoop(model, data, computeLoss, { batchSize: 8, progress: false, readEvery, runtime: "tfjs" });
       assert.deepEqual(grouped.logits, one.logits, `readEvery ${readEvery}`);
       assert.deepEqual(Array.from(grouped.labels), Array.from(one.labels));
       assert.equal(grouped.loss, one.loss);
@@ -115,6 +115,35 @@ test("predictionLoop: reading results back in groups (as on webgpu) gives the sa
       assert.equal(grouped.numSteps, 5);
     }
     assert.equal(tf.memory().numTensors, before, "no tensor left behind");
+  } finally {
+    model.dispose();
+  }
+});
+
+test("predictionLoop on ONNX Runtime (the CPU backends' default) gives TensorFlow.js' logits, loss and metrics", async () => {
+  await tf.setBackend("cpu");
+  const { predictionLoop, onnxRuntimeUnavailable } = await import("../src/trainer/predictionLoop");
+  const { computeLoss } = await import("../src/models");
+  const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 3, numLabels: 2 });
+  const data = syntheticDataset(37, 16, 4);
+  try {
+    assert.equal(onnxRuntimeUnavailable(model), null, "ONNX Runtime is used for a BERT classifier on cpu");
+    for (const dynamicPadding of [false, true]) {
+      const tfjs = await predictionLoop(model, data, computeLoss, { batchSize: 8, progress: false, runtime: "tfjs", dynamicPadding });
+      const ort = await predictionLoop(model, data, computeLoss, { batchSize: 8, progress: false, runtime: "onnxruntime", dynamicPadding });
+      const flat = (l: number[][]) => Float32Array.from(l.flat());
+      const scale = Math.max(...tfjs.logits.flat().map(Math.abs));
+      assert.ok(maxAbsDiff(flat(ort.logits), flat(tfjs.logits)) <= 1e-5 * scale, `logits (dynamicPadding ${dynamicPadding})`);
+      assert.ok(Math.abs(ort.loss - tfjs.loss) <= 1e-6, `loss ${ort.loss} vs ${tfjs.loss}`);
+      assert.deepEqual(Array.from(ort.labels), Array.from(tfjs.labels));
+      assert.deepEqual(computeMetrics({ labels: ort.labels, logits: ort.logits }), computeMetrics({ labels: tfjs.labels, logits: tfjs.logits }));
+      assert.equal(ort.numSteps, 5);
+    }
+    const relu = BertForSequenceClassification.fromConfig({ ...TINY_CONFIG, hidden_act: "relu" }, { seed: 3, numLabels: 2 });
+    assert.match(onnxRuntimeUnavailable(relu) ?? "", /hidden_act "relu"/, "an activation without an ONNX export stays on TensorFlow.js");
+    const r = await predictionLoop(relu, data, computeLoss, { batchSize: 8, progress: false });
+    assert.equal(r.numSamples, 37);
+    relu.dispose();
   } finally {
     model.dispose();
   }

@@ -6,6 +6,8 @@ import * as path from "node:path";
 import { initBackend } from "../backends/initBackend";
 import { BertForSequenceClassification } from "../models/index";
 import { loadTokenizer } from "../tokenizers/index";
+import { OnnxClassifierSession } from "../onnx/runtime";
+import { onnxRuntimeUnavailable } from "../trainer/predictionLoop";
 import { createTextClassifier, type TextClassifier } from "./textClassifier";
 
 export const PIPELINE_TASKS = ["sentiment-analysis", "text-classification"] as const;
@@ -19,6 +21,11 @@ export interface PipelineOptions {
    * capped at the model's max_position_embeddings (512 for BERT); larger values are refused.
    */
   maxLength?: number;
+  /**
+   * What runs the model: "auto" (default) ONNX Runtime on the CPU backends (wasm, cpu) — the same logits to
+   * 1e-6, several times faster (bench/RESULTS.md) — and TensorFlow.js elsewhere; or "tfjs" always.
+   */
+  runtime?: "auto" | "tfjs";
 }
 
 /** pipeline()'s second argument in transformers' form: pipeline("sentiment-analysis", { model, tokenizer }). */
@@ -32,6 +39,8 @@ export interface PipelineModelOptions extends PipelineOptions {
 export interface LoadedTextClassifier extends TextClassifier {
   /** The folder the pipeline was loaded from. */
   readonly source: string;
+  /** What runs the model: ONNX Runtime (CPU backends) or TensorFlow.js. */
+  readonly runtime: "onnxruntime" | "tfjs";
   /** Frees the model's weights; the pipeline cannot be called afterwards. */
   dispose(): void;
 }
@@ -65,8 +74,10 @@ export async function pipeline(task: PipelineTask, modelOrOptions: string | Pipe
   // The fastest available TensorFlow.js backend unless one was chosen already (initBackend keeps a choice).
   await initBackend();
   const model = await BertForSequenceClassification.fromPretrained(dir);
+  let session: OnnxClassifierSession | null = null;
   try {
     const tokenizer = await loadTokenizer(tokenizerDir);
+    session = opts.runtime === "tfjs" || onnxRuntimeUnavailable(model) ? null : await OnnxClassifierSession.fromModel(model);
     const maxPositions = model.config.maxPositionEmbeddings;
     if (opts.maxLength !== undefined && opts.maxLength > maxPositions) {
       throw new RangeError(`maxLength ${opts.maxLength} exceeds the model's max_position_embeddings (${maxPositions}); use at most ${maxPositions}`);
@@ -80,10 +91,16 @@ export async function pipeline(task: PipelineTask, modelOrOptions: string | Pipe
       problemType: typeof model.config.raw.problem_type === "string" ? model.config.raw.problem_type : null,
       maxLength,
       batchSize: opts.batchSize,
+      runLogits: session ? (ids, mask, types, n, width) => (session as OnnxClassifierSession).logits(ids, mask, types, n, width) : undefined,
     });
-    return Object.assign(classifier, { source: path.resolve(dir), dispose: () => model.dispose() });
+    const dispose = () => {
+      model.dispose();
+      void session?.dispose();
+    };
+    return Object.assign(classifier, { source: path.resolve(dir), runtime: session ? ("onnxruntime" as const) : ("tfjs" as const), dispose });
   } catch (err) {
     model.dispose();
+    void session?.dispose();
     throw err;
   }
 }

@@ -35,6 +35,11 @@ export interface TextClassifierOptions {
   batchSize?: number;
   /** config.problem_type: "multi_label_classification" switches the score to a sigmoid. */
   problemType?: string | null;
+  /**
+   * Computes a batch's logits [rows, numLabels] (row-major) from int32 [rows, width] inputs instead of
+   * model.forward — the ONNX Runtime session pipeline() opens on the CPU backends.
+   */
+  runLogits?: (inputIds: Int32Array, attentionMask: Int32Array, tokenTypeIds: Int32Array, rows: number, width: number) => Promise<Float32Array>;
 }
 
 export interface ClassifyCallOptions {
@@ -55,6 +60,22 @@ export interface TextClassifier {
 
 /** Texts tokenized per encodeBatch call (bounds memory for long lists). */
 const TOKENIZE_CHUNK = 1024;
+
+/** Logits of one batch through the TensorFlow.js model. */
+async function forwardLogits(model: PipelineModel, ids: Int32Array, mask: Int32Array, types: Int32Array, n: number, width: number, numLabels: number): Promise<Float32Array> {
+  const logits = tf.tidy(() => {
+    const shape: [number, number] = [n, width];
+    return model.forward({ inputIds: tf.tensor2d(ids, shape, "int32"), attentionMask: tf.tensor2d(mask, shape, "int32"), tokenTypeIds: tf.tensor2d(types, shape, "int32") }, { training: false }).logits;
+  });
+  try {
+    if (logits.shape.length !== 2 || logits.shape[0] !== n || logits.shape[1] !== numLabels) {
+      throw new Error(`the model returned logits of shape [${logits.shape.join(", ")}], expected [${n}, ${numLabels}]`);
+    }
+    return (await logits.data()) as Float32Array;
+  } finally {
+    logits.dispose();
+  }
+}
 
 /** Builds the pipeline function over a model and tokenizer already in memory. */
 export function createTextClassifier(opts: TextClassifierOptions): TextClassifier {
@@ -97,23 +118,10 @@ export function createTextClassifier(opts: TextClassifierOptions): TextClassifie
             mask.set(enc.attentionMask.subarray(r * stride, r * stride + width), i * width);
             types.set(enc.tokenTypeIds.subarray(r * stride, r * stride + width), i * width);
           });
-          const logits = tf.tidy(() => {
-            const shape: [number, number] = [rows.length, width];
-            const out = opts.model.forward(
-              { inputIds: tf.tensor2d(ids, shape, "int32"), attentionMask: tf.tensor2d(mask, shape, "int32"), tokenTypeIds: tf.tensor2d(types, shape, "int32") },
-              { training: false },
-            );
-            return out.logits;
-          });
-          let values: Float32Array;
-          try {
-            if (logits.shape.length !== 2 || logits.shape[0] !== rows.length || logits.shape[1] !== numLabels) {
-              throw new Error(`the model returned logits of shape [${logits.shape.join(", ")}], expected [${rows.length}, ${numLabels}]`);
-            }
-            values = (await logits.data()) as Float32Array;
-          } finally {
-            logits.dispose();
-          }
+          const values = opts.runLogits
+            ? await opts.runLogits(ids, mask, types, rows.length, width)
+            : await forwardLogits(opts.model, ids, mask, types, rows.length, width, numLabels);
+          if (values.length !== rows.length * numLabels) throw new Error(`the model returned ${values.length} logits for ${rows.length} rows × ${numLabels} labels`);
           rows.forEach((r, i) => {
             results[start + r] = scoreRow(values, i * numLabels, numLabels, fn, id2label);
           });
