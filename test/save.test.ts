@@ -123,7 +123,7 @@ test("saveFineTuned is atomic: a failure keeps the previous folder, a crash leav
   // temporary sibling that verifySaved rejects, never a folder at the target path.
   const crashDir = path.join(parent, "crashed");
   const script = `
-    const { saveFineTuned } = require(${JSON.stringify(path.resolve(__dirname, "../src/save"))});
+    const { saveFineTuned } = require(${JSON.stringify(path.resolve(__dirname, "../src/models/save"))});
     const { BertForSequenceClassification } = require(${JSON.stringify(path.resolve(__dirname, "../src/model"))});
     (async () => {
       const model = await BertForSequenceClassification.fromPretrained(${JSON.stringify(TINY())}, { quiet: true });

@@ -49,7 +49,11 @@ test("evaluationStrategy is accepted with a deprecation warning that explains th
 });
 
 test("invalid values and unknown or snake_case options fail with a clear message", () => {
-  assert.throws(() => new TrainingArguments({ learningRate: 0 }), /learningRate must be > 0/);
+  assert.throws(() => new TrainingArguments({ learningRate: -1e-5 }), /learningRate must be a finite number ≥ 0/);
+  assert.throws(() => new TrainingArguments({ learningRate: NaN }), /learningRate must be a finite number ≥ 0/);
+  assert.equal(new TrainingArguments({ learningRate: 0 }).learningRate, 0, "0 is allowed, as in transformers (a run that changes nothing)");
+  assert.throws(() => new TrainingArguments({ reportTo: ["wandb"] }), /no experiment-tracker integration/);
+  assert.equal(new TrainingArguments({ reportTo: "none" }).reportTo, "none");
   assert.throws(() => new TrainingArguments({ seed: -1 }), /TrainingArguments\.seed must be an integer from 0 to 4294967295/);
   assert.throws(() => new TrainingArguments({ dataSeed: 2 ** 32 }), /TrainingArguments\.dataSeed must be an integer/);
   assert.throws(() => new TrainingArguments({ perDeviceTrainBatchSize: 2.5 }), /positive integer/);
