@@ -10,7 +10,7 @@ const DISPLAY_NAME = "TypeScript (bert-imdb-ts)";
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 /** Environment variables the project reads that a kernel should inherit when they are set at install time. */
-const PASSED_ENV = ["BERT_IMDB_BACKEND", "BERT_IMDB_PRESET", "BERT_IMDB_RUN_DIR", "IMDB_DATA_DIR", "HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE", "LD_LIBRARY_PATH"];
+const PASSED_ENV = ["BERT_IMDB_BACKEND", "BERT_IMDB_PRESET", "BERT_IMDB_RUN_DIR", "IMDB_DATA_DIR", "HF_HOME", "HF_HUB_CACHE", "HF_DATASETS_CACHE", "HF_HUB_OFFLINE", "LD_LIBRARY_PATH"];
 
 /**
  * @param {{ heapMb?: number, env?: Record<string, string>, node?: string }} [opts]

@@ -15,6 +15,7 @@ process.env.BERT_IMDB_NOTEBOOK_DIR = process.env.BERT_IMDB_NOTEBOOK_DIR || proce
 process.chdir(root);
 serializeZmqSends();
 tolerateQuickSourceEdits();
+reportBusyWhileAnyRequestRuns();
 require("tslab/dist/main.js").main();
 
 /**
@@ -74,3 +75,32 @@ function tolerateQuickSourceEdits() {
     ts.sys[name] = wrapped;
   }
 }
+
+/**
+ * tslab handles shell requests concurrently: each one publishes "busy", waits (execute requests queue behind
+ * the running cell), then publishes "idle" with itself as parent. Front ends show the latest status message,
+ * whatever its parent, so while a long cell runs, the "idle" of any other request (a completion, a
+ * comm_info_request, the previous cell of Run All) makes JupyterLab say the kernel is Idle. Each request still
+ * gets its own busy/idle pair (nbclient waits for the idle of its request), but an "idle" sent while other
+ * requests are unfinished is followed at once by a "busy" whose parent is the oldest unfinished request, so
+ * the last word is "busy" until the kernel really has nothing left to do.
+ */
+function reportBusyWhileAnyRequestRuns() {
+  const { ZmqServer } = require("tslab/dist/jupyter.js");
+  const publish = ZmqServer.prototype.publishStatus;
+  if (publish.__bertImdbBusy) return;
+  const wrapped = function (status, parent) {
+    const open = this.__bertImdbOpen || (this.__bertImdbOpen = []);
+    if (status === "busy") {
+      open.push(parent);
+      return publish.call(this, status, parent);
+    }
+    const i = open.indexOf(parent);
+    if (i >= 0) open.splice(i, 1);
+    publish.call(this, status, parent);
+    if (status === "idle" && open.length > 0) publish.call(this, "busy", open[0]);
+  };
+  wrapped.__bertImdbBusy = true;
+  ZmqServer.prototype.publishStatus = wrapped;
+}
+
