@@ -396,7 +396,7 @@ export class Trainer {
       TrainStepper.discard(unread.map((u) => u.step));
       this.guard.release();
       this.guard = null;
-      bar?.close();
+      bar?.close({ status: interrupted ? "interrupted, checkpoint saved" : this.state.globalStep >= maxSteps ? "finished" : "stopped" });
       live?.close();
     }
 
