@@ -5,10 +5,15 @@
 //   node --import tsx scripts/run-notebooks.ts --notebook some.ipynb --out-dir /tmp/x   any notebook(s)
 // Exit status 0 when every cell of every notebook ran; 1 when a cell failed, was aborted, timed out or the
 // kernel died (the failing cell's source and stderr are printed); 2 for bad usage or a missing prerequisite.
+// Each executed copy then gets a static PNG of every plot beside the interactive one (headless Chromium, one
+// browser for the run; scripts/notebooks/staticImages.ts; without Chromium one line says none were made, or
+// --no-static-images) and is signed as trusted with the local Jupyter secret, as Jupyter signs a notebook you
+// ran and saved (scripts/notebooks/sign_notebooks.py).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PresetName, presetRunDir } from "../src/presets";
+import { StaticImageSession } from "./notebooks/staticImages";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { writeKernelSpec, KERNEL_NAME } = require("../kernel/kernelspec") as {
@@ -27,16 +32,17 @@ interface Args {
   notebooks: string[];
   outDir?: string;
   heapMb: number;
+  staticImages: boolean;
 }
 
 function usage(msg: string): never {
   console.error(`run-notebooks: ${msg}`);
-  console.error("usage: run-notebooks [--preset quick|paper] [--only 01,03] [--from 05] [--timeout SECONDS_PER_CELL] [--notebook FILE ...] [--out-dir DIR] [--heap-mb N]");
+  console.error("usage: run-notebooks [--preset quick|paper] [--only 01,03] [--from 05] [--timeout SECONDS_PER_CELL] [--notebook FILE ...] [--out-dir DIR] [--heap-mb N] [--no-static-images]");
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { notebooks: [], heapMb: 8192 };
+  const a: Args = { notebooks: [], heapMb: 8192, staticImages: true };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -51,6 +57,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--notebook") a.notebooks.push(path.resolve(v()));
     else if (k === "--out-dir") a.outDir = path.resolve(v());
     else if (k === "--heap-mb") a.heapMb = Number(v());
+    else if (k === "--no-static-images") a.staticImages = false;
     else if (k === "-h" || k === "--help") usage("help");
     else usage(`unknown argument ${k}`);
   }
@@ -81,7 +88,15 @@ function stageNotebooks(a: Args): string[] {
     .map((f) => path.join(NOTEBOOKS_DIR, f));
 }
 
-function main(): void {
+/** Signs the executed copies as trusted (the local Jupyter secret); a failure only warns. */
+function signNotebooks(python: string, files: string[]): void {
+  const existing = files.filter((f) => fs.existsSync(f));
+  if (existing.length === 0) return;
+  const r = spawnSync(python, [path.join(__dirname, "notebooks", "sign_notebooks.py"), ...existing], { encoding: "utf8" });
+  if (r.status !== 0) console.log(`(the executed notebooks are not signed as trusted: ${(r.stderr || r.stdout || "").trim().split("\n").pop()})`);
+}
+
+async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   const preset = (a.preset ?? process.env.BERT_IMDB_PRESET ?? "quick") as PresetName;
   if (preset !== "quick" && preset !== "paper") usage(`unknown preset ${preset}: use quick or paper`);
@@ -106,6 +121,7 @@ function main(): void {
 
   console.log(`Running ${notebooks.length} notebook(s), preset "${cfg.preset}", run directory ${cfg.runDir}, per-cell timeout ${timeout} s`);
   const results: Array<{ notebook: string; ok: boolean; seconds: number; output: string }> = [];
+  const images = a.staticImages ? new StaticImageSession() : null;
   for (const nb of notebooks) {
     const out = path.join(outDir, path.basename(nb));
     const t0 = Date.now();
@@ -117,8 +133,11 @@ function main(): void {
     );
     const ok = r.status === 0;
     results.push({ notebook: path.basename(nb), ok, seconds: (Date.now() - t0) / 1000, output: out });
+    if (images && fs.existsSync(out)) await addImages(images, out);
     if (!ok) break; // later notebooks build on this one
   }
+  await images?.close();
+  signNotebooks(python, results.map((r) => r.output));
   const summary = { preset: cfg.preset, runDir: cfg.runDir, finishedAt: new Date().toISOString(), results };
   fs.writeFileSync(path.join(outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
   console.log("\nnotebook                     status   seconds");
@@ -130,4 +149,18 @@ function main(): void {
   process.exit(results.every((r) => r.ok) && skipped === 0 ? 0 : 1);
 }
 
-main();
+async function addImages(images: StaticImageSession, file: string): Promise<void> {
+  try {
+    const r = await images.addToFile(file);
+    if (!r || r.figures === 0) return;
+    const failed = r.failed.map((f) => `cell ${f.cellIndex}: ${f.error}`).join("; ");
+    console.log(`static images: ${r.added} added, ${r.figures} plot(s) in ${path.basename(file)}${failed ? ` — not rendered: ${failed}` : ""}`);
+  } catch (e) {
+    console.log(`static images: ${path.basename(file)} left without them: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

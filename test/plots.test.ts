@@ -4,6 +4,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { barFigure, confusionMatrixFigure, histogramFigure, lineFigure, plotConfusionMatrix, plotLine, LivePlot, figureHtml, plotlyLibraryScript } from "../src/plots";
+import { withStaticImage } from "../src/plots/figureHtml";
 
 function captureLog<T>(fn: () => T): { value: T; lines: string[] } {
   const lines: string[] = [];
@@ -102,14 +103,17 @@ test("the HTML renders in a browser: library once, plots drawn, RequireJS on the
       plotlyLibraryScript(),
       figureHtml(confusionMatrixFigure([[5, 1], [2, 7]], ["neg", "pos"]), "cm", "cm"),
       figureHtml(histogramFigure([0.1, 0.5, 0.9]), "hist", "hist"),
+      // A saved output with its static image (as the runner leaves it): the interactive plot replaces the image.
+      withStaticImage(figureHtml(lineFigure({ y: [1, 2] }), "static", "static"), "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "static"),
     ].join("\n");
     await page.setContent(`<html><body>${html}</body></html>`);
-    for (const id of ["early", "cm", "hist"]) {
+    for (const id of ["early", "cm", "hist", "static"]) {
       await page.waitForSelector(`#${id} .main-svg`, { timeout: 20000 });
     }
     assert.equal(await page.evaluate(() => typeof (globalThis as any).Plotly.newPlot), "function");
     assert.equal(await page.locator("#cm .heatmaplayer").count(), 1);
     assert.equal(await page.locator("#early .placeholder, #early pre").count(), 0, "the placeholder text is replaced by the plot");
+    assert.equal(await page.locator("#static img, #static pre").count(), 0, "the static image is replaced by the plot");
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -5,7 +5,8 @@
 // (3.x/4.x) nor the classic Notebook renders the plotly mime type without the jupyterlab-plotly / plotly
 // nbextension installed, while both run <script> tags of text/html outputs produced in a live session
 // (JupyterLab only for trusted outputs: outputs of a live session are trusted; a saved notebook reopened
-// untrusted shows the placeholder text until it is trusted or re-run). No CDN: the kernel machine may be
+// untrusted shows the placeholder, where the headless runner puts a static PNG of the plot, until it is trusted
+// or re-run; see figureHtml.ts). No CDN: the kernel machine may be
 // offline, so the library travels inside the notebook, once: in its own output (never inside a display that
 // is later updated in place, so the saved .ipynb always keeps it).
 import * as fs from "node:fs";
