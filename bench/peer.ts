@@ -9,14 +9,17 @@
 // random init (seed 42). Data: --n IMDb test reviews (a seeded sample, the same as bench:pipeline's),
 // tokenized to --max-length 128. The implementations take turns within each of --rounds rounds (the order
 // rotates each round), so they share the machine's load; the table gives medians, ranges, and ratios taken
-// within a round. Training is not measured here.
-//   npm run bench:peer [-- --n 1000] [--batch-size 16] [--rounds 3] [--threads N] [--base-session]
+// within a round.
+//  (d) training samples/s: this project's Trainer vs transformers' Trainer (bench/peer_train.py, the seed's own
+//      recipe) on the same --train-rows IMDb training reviews, the same initial weights and the same arguments
+//      (quick preset: learning rate 5e-4, batch 16, weight decay 0.01, --train-epochs 1), one after the other.
+//   npm run bench:peer [-- --n 1000] [--batch-size 16] [--rounds 3] [--threads N] [--base-session] [--train-rows 480] [--train-epochs 1]
 //   --threads N      ONNX Runtime intra-op threads and torch threads (default: os.availableParallelism());
 //                    transformers.js keeps its own default
 //   --base-session   also time building a session for a bert-base-sized model (export + ONNX Runtime load)
 // Env: IMDB_DATA_DIR (default ../shared/imdb), HF_HUB_OFFLINE=1 (the tokenizer's embedded copy is used),
 // BERT_IMDB_BACKEND (TensorFlow.js backend), BERT_IMDB_HF_PYTHON (else .python-hf/bin/python; without one (b) is skipped).
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -33,6 +36,7 @@ import { transformersJsPipeline, type ClassificationResult } from "../src/pipeli
 import { Rng } from "../src/random";
 import { BertTokenizerFast } from "../src/tokenizers";
 import { predictionLoop } from "../src/trainer/predictionLoop";
+import { Trainer } from "../src/trainer/trainer";
 
 const SHARED = path.resolve(process.env.BERT_IMDB_SHARED ?? path.join(__dirname, "..", "..", "shared"));
 
@@ -57,9 +61,9 @@ function bertBaseConfig(): Record<string, unknown> {
 }
 const QUICK_SHAPE = { hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 512 };
 
-async function readReviews(n: number): Promise<{ texts: string[]; labels: Int32Array }> {
+async function readReviews(n: number, split: "test" | "train" = "test"): Promise<{ texts: string[]; labels: Int32Array }> {
   const dir = path.resolve(process.env.IMDB_DATA_DIR ?? path.join(SHARED, "imdb"));
-  const file = path.join(dir, "plain_text", "test-00000-of-00001.parquet");
+  const file = path.join(dir, "plain_text", `${split}-00000-of-00001.parquet`);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: set IMDB_DATA_DIR to a folder with plain_text/test-00000-of-00001.parquet`);
   const { text, label } = await readLabelledTextParquet(file);
   const order = new Rng(42).permutation(text.length).subarray(0, n);
@@ -245,7 +249,7 @@ async function main(): Promise<void> {
 
   // Warm-up (kernels, sessions, thread pools) on a few rows, outside the measurement.
   const warm = { ...dataset, rows: Math.min(32, n), inputIds: enc.inputIds.subarray(0, Math.min(32, n) * maxLength), attentionMask: enc.attentionMask.subarray(0, Math.min(32, n) * maxLength), tokenTypeIds: enc.tokenTypeIds.subarray(0, Math.min(32, n) * maxLength), labels: labels.subarray(0, Math.min(32, n)) };
-  await predictionLoop(model, warm, computeLoss, { batchSize, progress: false });
+  await predictionLoop(model, warm, computeLoss, { batchSize, progress: false, runtime: "tfjs" });
   await session.predict(warm, { batchSize, trimPadding: false });
   await theirs(batches[0]);
   await session.predict(await tokenizer.encodeBatch(batches[0], { maxLength }), { batchSize });
@@ -259,7 +263,7 @@ async function main(): Promise<void> {
   let oursResults: ClassificationResult[] = [];
   const steps: Array<[Key, () => Promise<number>]> = [
     ["tfjs", async () => {
-      const r = await predictionLoop(model, dataset, computeLoss, { batchSize, progress: false, dynamicPadding: false });
+      const r = await predictionLoop(model, dataset, computeLoss, { batchSize, progress: false, dynamicPadding: false, runtime: "tfjs" });
       tfjsLogits = Float32Array.from(r.logits.flat());
       tfjsLoss = r.loss;
       return r.runtimeSeconds;
@@ -332,13 +336,60 @@ async function main(): Promise<void> {
     await s.dispose();
     big.dispose();
   }
-  console.log("training: not measured by this bench yet (TODO: training steps/s next to PyTorch's Trainer)");
+  await benchTraining(base, tokenizer, maxLength, batchSize, threads, py.python ?? null, tmp);
   console.log(`total bench time ${fmt((performance.now() - t00) / 1000)} s`);
 
   await session.dispose();
   await theirs.dispose();
   model.dispose();
   tf.disposeVariables();
+}
+
+/** (d): our Trainer, then transformers' Trainer, on the same rows, initial weights and arguments. */
+async function benchTraining(base: Record<string, unknown>, tokenizer: BertTokenizerFast, maxLength: number, batchSize: number, threads: number, python: string | null, tmp: string): Promise<void> {
+  const rows = intArg("train-rows", 480);
+  const epochs = Number(arg("train-epochs") ?? 1);
+  const lr = 5e-4;
+  const { texts, labels } = await readReviews(rows, "train");
+  const enc = await tokenizer.encodeBatch(texts, { maxLength });
+  const model = BertForSequenceClassification.fromConfig({ ...base, ...QUICK_SHAPE }, { seed: 7, numLabels: 2 });
+  const dir = path.join(tmp, "train-init");
+  await model.savePretrained(dir); // the initial weights, for PyTorch
+  const out = path.join(tmp, "train-ours");
+  const trainer = new Trainer({
+    model,
+    args: { outputDir: out, learningRate: lr, perDeviceTrainBatchSize: batchSize, numTrainEpochs: epochs, weightDecay: 0.01, evalStrategy: "no", saveStrategy: "no", loggingSteps: 10_000, disableTqdm: true, reportTo: "none" },
+    trainDataset: { ...enc, labels },
+  });
+  const log = console.log;
+  console.log = () => undefined;
+  let ours: Record<string, number>;
+  try {
+    ours = (await trainer.train()).metrics;
+  } finally {
+    console.log = log;
+  }
+  trainer.dispose();
+  model.dispose();
+  console.log("");
+  console.log(`(d) training: ${rows} IMDb training reviews (seeded sample) at ${maxLength} tokens, ${epochs} epoch(s), batch ${batchSize}, lr ${lr}, weight decay 0.01, same initial weights`);
+  console.log(`  this project's Trainer (TensorFlow.js ${tf.getBackend()}): ${fmt(ours.train_samples_per_second, 1)} samples/s, train_loss ${ours.train_loss.toFixed(4)}, ${fmt(ours.train_runtime, 1)} s`);
+  if (!python) {
+    console.log("  transformers' Trainer: skipped (no Python with transformers; npm run python:setup)");
+    return;
+  }
+  const idsFile = path.join(tmp, "train.i32");
+  const all = new Int32Array(2 * enc.rows * enc.maxLength + rows);
+  all.set(enc.inputIds, 0);
+  all.set(enc.attentionMask, enc.inputIds.length);
+  all.set(labels, 2 * enc.inputIds.length);
+  fs.writeFileSync(idsFile, Buffer.from(all.buffer));
+  const r = spawnSync(python, [path.join(__dirname, "peer_train.py"), dir, idsFile, String(rows), String(maxLength), String(batchSize), String(threads), String(lr), String(epochs)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`bench/peer_train.py failed:\n${r.stderr.slice(-3000)}`);
+  const theirs = JSON.parse(r.stdout.trim().split("\n").pop() as string) as Record<string, number | string>;
+  const tps = Number(theirs.train_samples_per_second);
+  console.log(`  transformers ${theirs.transformers} Trainer (torch ${theirs.torch}, ${theirs.threads} threads): ${fmt(tps, 1)} samples/s, train_loss ${Number(theirs.train_loss).toFixed(4)}, ${fmt(Number(theirs.train_runtime), 1)} s`);
+  console.log(`  ratio (ours / transformers'): ${(ours.train_samples_per_second / tps).toFixed(2)}×`);
 }
 
 main().catch((err) => {

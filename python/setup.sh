@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.python-hf
-if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import transformers, torch, safetensors, onnx" 2>/dev/null; then
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import transformers, torch, safetensors, onnx, accelerate" 2>/dev/null; then
   echo "python:setup: $venv is ready ($("$venv/bin/python" -c 'import transformers, torch; print("transformers", transformers.__version__, "/ torch", torch.__version__)'))"
   exit 0
 fi
