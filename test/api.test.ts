@@ -234,3 +234,30 @@ test("pipeline takes { model, tokenizer } as transformers does, with the same an
   c.dispose();
   await assert.rejects(pipeline("sentiment-analysis", {} as never), /needs a model/);
 });
+
+test("AutoConfig.fromPretrained applies overrides as transformers' kwargs; AutoModelForSequenceClassification builds from it", async () => {
+  const { AutoConfig } = await import("../src/index");
+  const { withEnv } = await import("./env");
+  const cache = tmp("autoconfig-cache");
+  // offline with an empty hub cache: bert-base-uncased's config.json comes from the copy shipped in assets/
+  const cfg = await withEnv({ HF_HUB_OFFLINE: "1", HF_HUB_CACHE: cache }, () =>
+    AutoConfig.fromPretrained("bert-base-uncased", { hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 512, num_labels: 2 }),
+  );
+  assert.equal(cfg.hiddenSize, 128);
+  assert.equal(cfg.numHiddenLayers, 2);
+  assert.equal(cfg.vocabSize, 30522, "the rest is bert-base-uncased's");
+  assert.deepEqual(cfg.id2label, { 0: "LABEL_0", 1: "LABEL_1" });
+  const named = await withEnv({ HF_HUB_OFFLINE: "1", HF_HUB_CACHE: cache }, () =>
+    AutoConfig.fromPretrained("bert-base-uncased", { id2label: { 0: "NEGATIVE", 1: "POSITIVE" } }),
+  );
+  assert.deepEqual(named.label2id, { NEGATIVE: 0, POSITIVE: 1 });
+  const model = AutoModelForSequenceClassification.fromConfig({ ...cfg.raw, num_hidden_layers: 1 }, { seed: 1 });
+  const names = model.namedParameters().map(([n]) => n);
+  assert.ok(names.includes("bert.encoder.layer.0.attention.self.query.weight") && names.includes("classifier.weight"), "HF's parameter names");
+  model.dispose();
+  // a folder whose config is not BERT is refused, naming its model_type
+  const dir = tmp("not-bert");
+  fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ model_type: "gpt2", n_embd: 8 }));
+  await assert.rejects(AutoConfig.fromPretrained(dir), /model_type "gpt2"; this implementation is BERT/);
+  await assert.rejects(AutoModelForSequenceClassification.fromPretrained(dir), /model_type "gpt2"/);
+});

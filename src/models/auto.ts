@@ -26,14 +26,6 @@ export type AutoConfigOverrides = BertConfigJson & { num_labels?: number } & Hub
 
 const HUB_KEYS = ["revision", "cacheDir", "offline"] as const;
 
-function checkBert(config: BertConfig, name: string): BertConfig {
-  const type = config.raw.model_type;
-  if (type !== undefined && type !== "bert") {
-    throw new Error(`${name}: model_type is "${String(type)}"; this library implements BERT (model_type "bert") only, e.g. bert-base-uncased or google/bert_uncased_L-2_H-128_A-2`);
-  }
-  return config;
-}
-
 export class AutoConfig {
   /**
    * config.json of a folder or hub repo, with `overrides` applied as transformers applies from_pretrained's
@@ -47,7 +39,7 @@ export class AutoConfig {
       else fields[k] = v;
     }
     const { num_labels: numLabels, id2label, label2id, ...rest } = fields as BertConfigJson & { num_labels?: number };
-    const base = checkBert(await loadConfig(nameOrDir, hub), nameOrDir);
+    const base = await loadConfig(nameOrDir, hub); // BertConfig refuses a model_type other than "bert"
     const merged = BertConfig.fromDict(base.raw, rest);
     return merged.withLabels({ numLabels, id2label: id2label as Record<number, string> | undefined, label2id: label2id as Record<string, number> | undefined });
   }
@@ -60,7 +52,6 @@ export class AutoModelForSequenceClassification {
    * transformers does (it prints which weights were newly initialised).
    */
   static async fromPretrained(nameOrDir: string, opts: FromPretrainedOptions = {}): Promise<BertForSequenceClassification> {
-    checkBert(await BertConfig.fromPretrained(nameOrDir, { revision: opts.revision, cacheDir: opts.cacheDir, offline: opts.offline }), nameOrDir);
     return BertForSequenceClassification.fromPretrained(nameOrDir, opts);
   }
 

@@ -106,9 +106,8 @@ export class BertForSequenceClassification {
    */
   static async fromPretrained(nameOrDir: string, opts: FromPretrainedOptions = {}): Promise<BertForSequenceClassification> {
     const hub: HubFileOptions = { revision: opts.revision, cacheDir: opts.cacheDir, offline: opts.offline };
-    const configPath = await resolveModelFile(nameOrDir, "config.json", hub);
+    const config = BertConfig.fromFile(await resolveModelFile(nameOrDir, "config.json", hub)).withLabels(opts); // a non-BERT config stops here
     const weightsPath = await resolveWeightsFile(nameOrDir, hub); // model.safetensors, else pytorch_model.bin
-    const config = BertConfig.fromFile(configPath).withLabels(opts);
     const seed = opts.seed ?? 42;
     const { values, report } = loadCheckpoint(weightsPath, bertParamSpecs(config), config, { seed, ignoreMismatchedSizes: opts.ignoreMismatchedSizes });
     const model = new BertForSequenceClassification(config, values, seed, report);
