@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Signs notebooks as trusted with the local Jupyter secret (what `jupyter trust FILE` does), after checking
-that each is a valid nbformat 4 notebook; the file is rewritten in nbformat's own layout first, so the
-signature covers exactly what is on disk. Exit status 1 when a file is invalid or its signature does not
-verify afterwards."""
+that each is a valid nbformat 4 notebook. The signature (kept in Jupyter's signature database, not in the
+file) covers the notebook's content, not its layout, so files are not rewritten. Exit status 1 when a file is
+invalid or its signature does not verify afterwards."""
 import sys
 
 import nbformat
@@ -19,8 +19,6 @@ def main(paths):
         try:
             nb = nbformat.read(p, as_version=4)
             nbformat.validate(nb)
-            nbformat.write(nb, p)
-            nb = nbformat.read(p, as_version=4)
             notary.sign(nb)
             if not notary.check_signature(nbformat.read(p, as_version=4)):
                 raise RuntimeError("signature does not verify after signing")
