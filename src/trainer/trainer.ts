@@ -70,6 +70,12 @@ export interface PredictionOutput {
 
 const LOSS_TRACKER = "BertImdbLossTracker";
 
+/** A path as the user gave it: relative to the working directory when it lies below it. */
+function shownPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
+}
+
 /** training_args.json keys that decide what a run computes: a checkpoint made with other values is not resumed. */
 const TRAJECTORY_ARGS = [
   "learning_rate", "per_device_train_batch_size", "gradient_accumulation_steps", "num_train_epochs", "max_steps", "seed", "data_seed",
@@ -239,14 +245,18 @@ export class Trainer {
         `  Backend: ${info.backend} — device: ${info.device}`,
         `  Num examples = ${loader.numRows.toLocaleString("en-US")}, num epochs = ${numEpochs}, batch size = ${args.perDeviceTrainBatchSize}, gradient accumulation steps = ${ga}`,
         `  Total optimization steps = ${maxSteps.toLocaleString("en-US")}, trainable parameters = ${numParams.toLocaleString("en-US")}`,
-        ckpt ? `  Resuming from ${ckpt}: step ${this.state.globalStep}, epoch ${startEpoch}` + (startBatch > 0 ? `, skipping the first ${startBatch} batches of that epoch` : " (from its first batch)") : "",
+        ckpt
+          ? this.state.globalStep >= maxSteps
+            ? `  ${shownPath(ckpt)} is the end of this training (step ${this.state.globalStep} of ${maxSteps}): its weights are loaded, nothing is left to train`
+            : `  Resuming from ${shownPath(ckpt)}: step ${this.state.globalStep}, epoch ${startEpoch}` + (startBatch > 0 ? `, skipping the first ${startBatch} batches of that epoch` : " (from its first batch)")
+          : "",
       ].filter((l) => l).join("\n"),
     );
 
     const startStep = this.state.globalStep;
     this.runStartStep = startStep;
     const start = performance.now();
-    const showLive = !args.disableTqdm;
+    const showLive = !args.disableTqdm && startStep < maxSteps;
     const bar: ProgressBar | null = showLive ? progressBar({ total: maxSteps - startStep, description: "Training", unit: "step" }) : null;
     const live = showLive ? new LivePlot({ title: "Training loss", xTitle: "step", yTitle: "loss", series: ["loss"], throttleMs: 1000 }) : null;
     for (const e of this.state.logHistory) {
@@ -417,7 +427,7 @@ export class Trainer {
     if (interrupted) {
       console.warn(
         `Training interrupted at step ${this.state.globalStep}/${maxSteps} (epoch ${this.state.epoch.toFixed(2)}); checkpoint saved to ` +
-          `${checkpointDir(args.outputDir, this.state.globalStep)}. Continue with trainer.train({ resumeFromCheckpoint: true }).`,
+          `${shownPath(checkpointDir(args.outputDir, this.state.globalStep))}. Continue with trainer.train({ resumeFromCheckpoint: true }).`,
       );
     }
     return { globalStep: this.state.globalStep, trainingLoss, metrics, interrupted };
