@@ -96,3 +96,13 @@ test("compactNumberArrays puts a plot's number arrays on one line and changes no
   assert.match(t, /"x": \[1, 2\.5, -3e-7, 1e\+21\]/);
   assert.match(t, /"names": \[\n/, "arrays of strings keep nbformat's layout");
 });
+
+test("extra rules: the refresh's own run folder reads as runs/quick, absolute or relative", () => {
+  const rules = machinePathRules("/home/ann/src/bert-imdb-ts", ENV, [
+    { from: "/home/ann/src/bert-imdb-ts/runs/notebooks-refresh/", to: "runs/quick/" },
+    { from: "runs/notebooks-refresh/", to: "runs/quick/" },
+  ]);
+  assert.equal(rewritePaths("files: runs/notebooks-refresh/", rules), "files: runs/quick/");
+  assert.equal(rewritePaths("Resuming from /home/ann/src/bert-imdb-ts/runs/notebooks-refresh/results/checkpoint-339: step", rules), "Resuming from runs/quick/results/checkpoint-339: step");
+  assert.equal(rewritePaths("see my-runs/notebooks-refresh/x", rules), "see my-runs/notebooks-refresh/x", "only at a path's start");
+});

@@ -27,10 +27,11 @@ export interface PathRule {
 /**
  * The rewrites for this machine, most specific first: the repository root (→ relative to it; also the real
  * path of its node_modules when that is a link), IMDB_DATA_DIR,
- * HF_HOME / HF_HUB_CACHE / HF_DATASETS_CACHE when set, the temp folder, the home folder (→ ~).
+ * HF_HOME / HF_HUB_CACHE / HF_DATASETS_CACHE when set, the temp folder, the home folder (→ ~); `extra` rules
+ * (absolute or repo-relative prefixes) join them.
  */
-export function machinePathRules(root: string, env: NodeJS.ProcessEnv = process.env): PathRule[] {
-  const rules: PathRule[] = [];
+export function machinePathRules(root: string, env: NodeJS.ProcessEnv = process.env, extra: PathRule[] = []): PathRule[] {
+  const rules: PathRule[] = [...extra];
   const add = (from: string | undefined, to: string) => {
     if (!from || !path.isAbsolute(from)) return;
     const p = path.resolve(from);

@@ -2,6 +2,9 @@
 // adds a static PNG to every plot) and writes their committed copies into docs/notebooks/: cleaned by
 // publish.ts (no plotly.js, no machine paths, no timestamps), signed as trusted with the local Jupyter
 // secret, plus a README listing them.
+// The run uses a fresh run folder of its own, runs/notebooks-refresh/ (emptied first): in runs/quick/ an
+// earlier run's checkpoints would make notebook 07 resume instead of train, and the user's run stays as it
+// is. Outputs name that folder as runs/quick/, the folder a reader's own quick run uses.
 //   npm run notebooks:refresh                      run all ten, then publish
 //   npm run notebooks:refresh -- --timeout 3000    per-cell timeout for the run (seconds)
 //   npm run notebooks:refresh -- --publish-only [--from DIR]   publish an earlier run's executed copies
@@ -11,7 +14,6 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { presetRunDir } from "../../src/presets";
 import { joinText, outputsOf, readNotebook, writeNotebook } from "./ipynb";
 import { cleanForDocsOrThrow, machinePathRules, PublishError } from "./publish";
 
@@ -19,6 +21,8 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const NOTEBOOKS_DIR = path.join(ROOT, "notebooks");
 const DOCS_DIR = path.join(ROOT, "docs", "notebooks");
 const SYNTHETIC_MARK = "SYNTHETIC review set";
+const RUN_DIR = path.join(ROOT, "runs", "notebooks-refresh");
+const SHOWN_RUN_DIR = "runs/quick";
 
 interface Args {
   publishOnly: boolean;
@@ -73,13 +77,15 @@ function kb(bytes: number): string {
 function main(): void {
   const a = parseArgs(process.argv.slice(2));
   outDir = a.out;
-  const executedDir = a.from ?? path.join(presetRunDir("quick"), "notebooks");
+  const executedDir = a.from ?? path.join(RUN_DIR, "notebooks");
   const stages = fs.readdirSync(NOTEBOOKS_DIR).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
 
   if (!a.publishOnly) {
+    fs.rmSync(RUN_DIR, { recursive: true, force: true });
     const args = ["--import", "tsx", path.join(ROOT, "scripts", "run-notebooks.ts"), "--preset", "quick", "--out-dir", executedDir];
     if (a.timeout) args.push("--timeout", a.timeout);
-    const r = spawnSync(process.execPath, args, { stdio: "inherit", cwd: ROOT, env: { ...process.env, BERT_IMDB_PRESET: "quick" } });
+    const env = { ...process.env, BERT_IMDB_PRESET: "quick", BERT_IMDB_RUN_DIR: RUN_DIR };
+    const r = spawnSync(process.execPath, args, { stdio: "inherit", cwd: ROOT, env });
     if (r.status !== 0) fail(`the run failed (exit ${r.status ?? r.signal}): see its output above`);
   }
 
@@ -96,7 +102,13 @@ function main(): void {
     if (summary.preset !== "quick") fail(`the executed copies are of preset "${summary.preset}", not quick`);
   }
 
-  const rules = machinePathRules(ROOT);
+  const relRunDir = path.relative(ROOT, RUN_DIR);
+  const rules = machinePathRules(ROOT, process.env, [
+    { from: RUN_DIR + "/", to: SHOWN_RUN_DIR + "/" },
+    { from: RUN_DIR, to: SHOWN_RUN_DIR },
+    { from: relRunDir + "/", to: SHOWN_RUN_DIR + "/" },
+    { from: relRunDir, to: SHOWN_RUN_DIR },
+  ]);
   const problems: string[] = [];
   const cleaned: Array<{ name: string; nb: ReturnType<typeof readNotebook>; plots: number }> = [];
   for (const name of stages) {
@@ -124,13 +136,13 @@ function main(): void {
   });
   const sign = spawnSync(python, [path.join(__dirname, "sign_notebooks.py"), ...written], { stdio: "inherit" });
   if (sign.status !== 0) fail("signing failed (see above)");
-  fs.writeFileSync(path.join(a.out, "README.md"), readme(cleaned, summary));
+  fs.writeFileSync(path.join(a.out, "README.md"), readme(relRunDir, cleaned, summary));
 
   console.log(`\nCommitted copies in ${path.relative(ROOT, a.out) || a.out}/ (signed as trusted here):`);
   for (const { name, plots } of cleaned) console.log(`  ${name.padEnd(20)} ${kb(fs.statSync(path.join(a.out, name)).size).padStart(8)}   ${plots} plot(s)`);
 }
 
-function readme(nbs: Array<{ name: string; plots: number }>, summary: { finishedAt: string; results: Array<{ notebook: string; seconds: number }> } | null): string {
+function readme(relRunDir: string, nbs: Array<{ name: string; plots: number }>, summary: { finishedAt: string; results: Array<{ notebook: string; seconds: number }> } | null): string {
   const secs = (name: string) => summary?.results.find((r) => r.notebook === name)?.seconds;
   const rows = nbs.map(({ name, plots }) => {
     const s = secs(name);
@@ -144,7 +156,8 @@ function readme(nbs: Array<{ name: string; plots: number }>, summary: { finished
     "anything: on GitHub, in JupyterLab, or as HTML (`jupyter nbconvert --to html`).",
     "",
     "Plots are static PNG images here: plotly.js is not kept in these copies. Run a notebook for its interactive plots.",
-    "Paths of the machine that ran them are written relative to the repository, `~` or `$IMDB_DATA_DIR`.",
+    "Paths of the machine that ran them are written relative to the repository, `~` or `$IMDB_DATA_DIR`; the run's",
+    `own folder (\`${relRunDir}/\`, fresh for each refresh) appears as \`${SHOWN_RUN_DIR}/\`, where a quick run of yours writes.`,
     "",
     "Written by `npm run notebooks:refresh` (needs IMDb: `IMDB_DATA_DIR` or the network, and Chromium for the images);",
     `this run finished ${summary ? summary.finishedAt.slice(0, 10) : "(date unknown)"}.`,
