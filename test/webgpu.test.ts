@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { before, test, TestContext } from "node:test";
 import { initBackend } from "../src/backends/initBackend";
 import { tf } from "../src/backends/tf";
-import { hasFusedAttentionGrad, hasFusedDropout, probeWebGPU, TRAIN_FUSED_ENV, webgpuDeviceInfo, webgpuStats } from "../src/backends/webgpu";
-import { withEnv } from "./env";
+import { configureWebGPUKernels, DEFAULT_WEBGPU_KERNEL_OPTIONS, probeWebGPU, webgpuDeviceInfo, webgpuKernelOptions, webgpuStats } from "../src/backends/webgpu";
+import { ATTENTION_GRAD_KERNEL, DROPOUT_ADD_LAYER_NORM_GRAD_KERNEL, DROPOUT_ADD_LAYER_NORM_KERNEL, DROPOUT_KERNEL, LAYER_NORM_KERNEL, MATMUL_KERNEL } from "../src/models/ops";
 import { AdamW } from "../src/trainer/adamw";
 import { clipCoefficient, globalGradNorm, globalGradNormTensor } from "../src/trainer/gradClip";
 import { linearScheduleWithWarmup } from "../src/trainer/lrSchedule";
@@ -21,7 +21,7 @@ import { silence, syntheticDataset, TINY_CONFIG } from "./trainHelpers";
 import { Trainer } from "../src/trainer/trainer";
 import { computeMetrics } from "../src/metrics";
 import { requireShared } from "./shared";
-import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkAttentionKernel, checkGeluKernel, checkLinearGelu, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult } from "./webgpuGolden";
+import { checkAdamWKernel, checkDropoutKernel, checkFiveSteps, checkAttentionKernel, checkGeluKernel, checkLinearGelu, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, withKernelOptions } from "./webgpuGolden";
 
 let skipReason: string | null = null;
 
@@ -251,17 +251,17 @@ test("Trainer on webgpu (figures read every 8 steps), with and without the fused
   try {
     const cpu = await run("cpu");
     const dispatches: number[] = [];
-    for (const fused of ["0", "1"]) {
+    for (const trainFused of [false, true]) {
       const before = webgpuStats();
-      const gpu = await withEnv({ [TRAIN_FUSED_ENV]: fused }, () => run("webgpu"));
+      const gpu = await withKernelOptions({ trainFused }, () => run("webgpu"));
       const after = webgpuStats();
       dispatches.push(after.dispatches - before.dispatches);
-      t.diagnostic(`${TRAIN_FUSED_ENV}=${fused}: ${after.syncReads - before.syncReads} synchronous reads, ${after.dispatches - before.dispatches} dispatches`);
+      t.diagnostic(`trainFused ${trainFused}: ${after.syncReads - before.syncReads} synchronous reads, ${after.dispatches - before.dispatches} dispatches`);
       assert.deepEqual(gpu.map((e) => e.step), cpu.map((e) => e.step));
       gpu.forEach((e, i) => {
         for (const k of ["loss", "grad_norm", "learning_rate", "eval_loss"]) {
           if (typeof cpu[i][k] !== "number") continue;
-          assert.ok(Math.abs((e[k] as number) - (cpu[i][k] as number)) <= 1e-4 * Math.max(1, Math.abs(cpu[i][k] as number)), `${TRAIN_FUSED_ENV}=${fused}, step ${e.step} ${k}: ${e[k]} vs ${cpu[i][k]}`);
+          assert.ok(Math.abs((e[k] as number) - (cpu[i][k] as number)) <= 1e-4 * Math.max(1, Math.abs(cpu[i][k] as number)), `trainFused ${trainFused}, step ${e.step} ${k}: ${e[k]} vs ${cpu[i][k]}`);
         }
       });
     }
@@ -271,15 +271,31 @@ test("Trainer on webgpu (figures read every 8 steps), with and without the fused
   }
 });
 
-test("BERT_IMDB_WEBGPU_TRAIN_FUSED=1 turns on the fused training kernels (attention gradient, dropout applied in place); off by default", (t) => {
+test("configureWebGPUKernels({ trainFused: true }) registers the fused training kernels (attention gradient, dropout applied in place), off by default; fusedKernels false swaps the kernel ops to their composed forms; bad options are named", (t) => {
   if (!ready(t)) return;
-  withEnv({ [TRAIN_FUSED_ENV]: undefined }, () => assert.deepEqual([hasFusedAttentionGrad(64), hasFusedDropout()], [false, false]));
-  withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => {
-    assert.deepEqual([hasFusedAttentionGrad(64), hasFusedDropout()], [true, true]);
-    // Head sizes whose staged rows would not fit 32 KiB of workgroup memory stay composed.
-    assert.equal(hasFusedAttentionGrad(128), false);
+  const fusedTraining = [DROPOUT_KERNEL, DROPOUT_ADD_LAYER_NORM_KERNEL, DROPOUT_ADD_LAYER_NORM_GRAD_KERNEL, ATTENTION_GRAD_KERNEL];
+  const registered = (names: string[]) => names.map((n) => tf.getKernel(n, "webgpu") != null);
+  assert.deepEqual(webgpuKernelOptions(), { ...DEFAULT_WEBGPU_KERNEL_OPTIONS }, "the tests run with the default options");
+  assert.deepEqual(registered(fusedTraining), [false, false, false, false]);
+  withKernelOptions({ trainFused: true }, () => assert.deepEqual(registered(fusedTraining), [true, true, true, true]));
+  assert.deepEqual(registered(fusedTraining), [false, false, false, false], "unregistered again with the option put back");
+  // Without the project's kernels the kernel ops run the composed implementations (the cpu backend's).
+  const program = tf.getKernel(LAYER_NORM_KERNEL, "webgpu")!.kernelFunc;
+  withKernelOptions({ fusedKernels: false }, () => {
+    assert.notEqual(tf.getKernel(LAYER_NORM_KERNEL, "webgpu")?.kernelFunc, program);
+    const x = tf.tensor2d([[1, 2, 3, 4]]);
+    const before = webgpuStats().dispatches;
+    tf.tidy(() => tf.engine().runKernel(MATMUL_KERNEL, { a: x, b: x }, { transposeA: false, transposeB: true, activation: "linear" }));
+    assert.ok(webgpuStats().dispatches - before >= 1);
+    x.dispose();
   });
-  withEnv({ [TRAIN_FUSED_ENV]: "yes" }, () => assert.throws(() => hasFusedDropout(), /BERT_IMDB_WEBGPU_TRAIN_FUSED=yes must be 1 \(fused attention and dropout kernels in training\) or 0/));
+  assert.equal(tf.getKernel(LAYER_NORM_KERNEL, "webgpu")?.kernelFunc, program);
+  assert.throws(() => configureWebGPUKernels({ trainFused: "yes" as unknown as boolean }), /configureWebGPUKernels: trainFused must be true or false, got "yes"/);
+  assert.throws(() => configureWebGPUKernels({ matMulTile: 96 as 64 }), /matMulTile must be "auto", 64 or 128, got 96/);
+  assert.throws(() => configureWebGPUKernels({ submitBatchSize: 8 } as never), /unknown option "submitBatchSize"/);
+  // The submit batch reaches the running backend's tfjs flag.
+  withKernelOptions({ submitBatch: 7 }, () => assert.equal(tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE"), 7));
+  assert.equal(tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE"), DEFAULT_WEBGPU_KERNEL_OPTIONS.submitBatch);
 });
 
 // Each fused kernel against its reference; none may leave a tensor behind.
@@ -315,11 +331,11 @@ test("tiny-bert batch0 on webgpu: loss and every gradient within 1e-4 of transfo
   report(t, await checkGradients(dir));
 });
 
-test("tiny-bert batch0 on webgpu with the fused training kernels (BERT_IMDB_WEBGPU_TRAIN_FUSED=1): loss and every gradient within 1e-4 of transformers", async (t) => {
+test("tiny-bert batch0 on webgpu with the fused training kernels (trainFused): loss and every gradient within 1e-4 of transformers", async (t) => {
   if (!ready(t)) return;
   const dir = requireShared(t, "golden/tiny-bert");
   if (!dir) return;
-  report(t, await withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => checkGradients(dir)));
+  report(t, await withKernelOptions({ trainFused: true }, () => checkGradients(dir)));
 });
 
 test("five golden AdamW steps on webgpu through TrainStepper (src/trainer's AdamW)", async (t) => {

@@ -7,10 +7,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../src/backends/tf";
-import { adamwStepOnDevice, TRAIN_FUSED_ENV, ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, DROPOUT_APPLY_KERNEL, dropoutFused, hasFusedAttentionGrad, GELU_GRAD_KERNEL, hasFusedAttention, GELU_KERNEL, hasFusedGelu, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, MATMUL_VARIANT_ENV } from "../src/backends/webgpu";
+import { adamwStepOnDevice, configureWebGPUKernels, matMulTiled, webgpuStats, type WebGPUKernelOptions } from "../src/backends/webgpu";
 import { BertForSequenceClassification, computeLoss } from "../src/models";
 import { DROPOUT_MASK_KERNEL, dropoutMaskValues } from "../src/models/dropout";
-import { attention, dropoutAddLayerNorm, dropoutMask, gelu, layerNorm, linear } from "../src/models/ops";
+import { addLayerNorm, ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, attention, composedKernelConfigs, dropout, dropoutAddLayerNorm, dropoutMask, gelu, GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNorm, linear, linearGelu } from "../src/models/ops";
 import { FLOAT32_MIN } from "../src/models/bert";
 import { LoadedTensor, readSafetensors } from "../src/safetensors";
 import { AdamW } from "../src/trainer/adamw";
@@ -19,7 +19,7 @@ import { linearScheduleWithWarmup } from "../src/trainer/lrSchedule";
 import { weightDecayParamGroups } from "../src/trainer/paramGroups";
 import { TrainStepper } from "../src/trainer/trainStep";
 import { goldenToTensor, GoldenTrain, maxAbs, maxAbsDiff, relMaxDiffs } from "./compare";
-import { thenRestore, withEnv } from "./env";
+import { thenRestore } from "./env";
 
 /** Tolerance of GPU results against the golden (max abs diff, or relative to a tensor's max |value|). */
 export const GPU_TOL = 1e-4;
@@ -335,20 +335,43 @@ export function checkSumOfSquaresKernel(): CheckResult {
   return { name: "sum-of-squares kernel vs float64", pass: worst <= tol, detail: `relative error by size: ${rows.join(", ")} (tolerance ${tol})`, figures: { worst } };
 }
 
-/** Runs `fn` with the given webgpu kernels unregistered (so code that checks for them takes its fallback). */
+/**
+ * Runs `fn` without the given webgpu kernels: a kernel op's kernel is replaced by its composed implementation
+ * (src/models/ops.ts, the one cpu runs), any other kernel is unregistered (a fused op then takes its composed
+ * form, AdamW and the sums of squares their tf-op fallbacks). Put back afterwards.
+ */
 export function withoutWebGPUKernels<T>(names: string[], fn: () => T): T {
+  const composed = new Map(composedKernelConfigs("webgpu").map((k) => [k.kernelName, k]));
   const saved = names.map((n) => tf.getKernel(n, "webgpu")).filter((k): k is tf.KernelConfig => k != null);
   for (const k of saved) tf.unregisterKernel(k.kernelName, "webgpu");
-  // An async fn keeps the kernels unregistered until its promise settles.
+  const swapped = names.map((n) => composed.get(n)).filter((k): k is tf.KernelConfig => k != null);
+  for (const k of swapped) tf.registerKernel(k);
+  // An async fn keeps the kernels replaced until its promise settles.
   return thenRestore(fn, () => {
+    for (const k of swapped) tf.unregisterKernel(k.kernelName, "webgpu");
     for (const k of saved) tf.registerKernel(k);
   });
 }
 
+/** Runs `fn` with some options of the WebGPU kernels set (configureWebGPUKernels), put back afterwards. */
+export function withKernelOptions<T>(changes: Partial<WebGPUKernelOptions>, fn: () => T): T {
+  const before = configureWebGPUKernels(changes);
+  return thenRestore(fn, () => {
+    configureWebGPUKernels(before);
+  });
+}
+
+/** GPU dispatches `fn` issues (its result disposed). */
+function dispatchesOf(fn: () => tf.Tensor): number {
+  const before = webgpuStats().dispatches;
+  fn().dispose();
+  return webgpuStats().dispatches - before;
+}
+
 /**
- * The fused LayerNorm (forward, and gradients of x, gamma and beta through tf.grads) against src/model's
- * layerNorm with the fused kernels unregistered (its composed ops, even where the model calls the fused op),
- * on the same backend, for row widths below, at and above the workgroup size.
+ * The LayerNorm kernels (forward, and gradients of x, gamma and beta through tf.grads) against the same ops with
+ * the kernels replaced by their composed implementations (src/models/ops.ts), on the same backend, for row
+ * widths below, at and above the workgroup size; with a residual, and with dropout of x before it (trainFused).
  */
 export function checkLayerNormKernel(): CheckResult {
   let worst = 0;
@@ -363,11 +386,12 @@ export function checkLayerNormKernel(): CheckResult {
         const f = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(fn(xi, gi, bi, 1e-12), w)) as tf.Scalar;
         return [fn(x, g, b, 1e-12).dataSync() as Float32Array, ...tf.grads(f)([x, g, b]).map((t) => t.dataSync() as Float32Array)];
       });
-    const fused = run((xi, gi, bi, eps) => {
-      const y = layerNormFused(xi, gi, bi, eps);
-      if (!y) throw new Error(`layerNormFused refused [${xi.shape}]`);
-      return y;
+    const forward = tf.tidy(() => {
+      const [x, g, b] = [tf.tensor2d(randomArray(n * h, 11 + n, 2), [n, h]), tf.tensor1d(randomArray(h, 12 + h, 1)), tf.tensor1d(randomArray(h, 13 + h, 0.5))];
+      return dispatchesOf(() => layerNorm(x, g, b, 1e-12));
     });
+    if (forward !== 1) throw new Error(`layerNorm [${n}, ${h}] took ${forward} dispatches on webgpu, not the kernel's 1`);
+    const fused = run(layerNorm);
     const plain = withoutWebGPUKernels([LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL], () => run(layerNorm));
     const d = relMaxDiffs(fused, plain);
     worst = Math.max(worst, ...d);
@@ -384,9 +408,7 @@ export function checkLayerNormKernel(): CheckResult {
         const w = tf.tensor2d(randomArray(n * h, 35 + n, 1), [n, h]);
         const fn = (xi: tf.Tensor, ri: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor): tf.Tensor => {
           if (!fused) return layerNorm(tf.add(xi, ri), gi, bi, 1e-12);
-          const y = layerNormResidualFused(xi, ri, gi, bi, 1e-12);
-          if (!y) throw new Error(`layerNormResidualFused refused [${xi.shape}]`);
-          return y;
+          return addLayerNorm(xi, ri, gi, bi, 1e-12);
         };
         const f = (xi: tf.Tensor, ri: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(fn(xi, ri, gi, bi), w)) as tf.Scalar;
         return [fn(x, r, g, b).dataSync() as Float32Array, ...tf.grads(f)([x, r, g, b]).map((t) => t.dataSync() as Float32Array)];
@@ -409,31 +431,30 @@ export function checkLayerNormKernel(): CheckResult {
         const w = tf.tensor2d(randomArray(n * h, 45 + n, 1), [n, h]);
         const fn = (xi: tf.Tensor, ri: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor): tf.Tensor => {
           if (!fused) return layerNorm(tf.add(tf.mul(xi, dropoutMask([n, h], rate, seed)), ri), gi, bi, 1e-12);
-          const y = layerNormResidualFused(xi, ri, gi, bi, 1e-12, { rate, seed });
-          if (!y) throw new Error(`layerNormResidualFused with dropout refused [${xi.shape}]`);
-          return y;
+          return dropoutAddLayerNorm(xi, ri, gi, bi, 1e-12, { rate, seed });
         };
         const f = (xi: tf.Tensor, ri: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(fn(xi, ri, gi, bi), w)) as tf.Scalar;
         return [fn(x, r, g, b).dataSync() as Float32Array, ...tf.grads(f)([x, r, g, b]).map((t) => t.dataSync() as Float32Array)];
       });
-    const fused = run(true);
-    const plain = withoutWebGPUKernels([LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, DROPOUT_APPLY_KERNEL], () => run(false));
-    // The model's entry point takes the fused path on webgpu and gives the same values.
-    const viaModel = tf.tidy(() => {
-      const [x, r, g, b] = [tf.tensor2d(randomArray(n * h, 41 + n, 2), [n, h]), tf.tensor2d(randomArray(n * h, 42 + n, 1), [n, h]), tf.tensor1d(randomArray(h, 43 + h, 1)), tf.tensor1d(randomArray(h, 44 + h, 0.5))];
-      return withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => dropoutAddLayerNorm(x, r, g, b, 1e-12, { rate, seed }).dataSync() as Float32Array);
+    // With trainFused the model's entry point is the fused kernel: one dispatch forward.
+    const fused = withKernelOptions({ trainFused: true }, () => {
+      const forward = tf.tidy(() => {
+        const [x, r, g, b] = [tf.tensor2d(randomArray(n * h, 41 + n, 2), [n, h]), tf.tensor2d(randomArray(n * h, 42 + n, 1), [n, h]), tf.tensor1d(randomArray(h, 43 + h, 1)), tf.tensor1d(randomArray(h, 44 + h, 0.5))];
+        return dispatchesOf(() => dropoutAddLayerNorm(x, r, g, b, 1e-12, { rate, seed }));
+      });
+      if (forward !== 1) throw new Error(`dropoutAddLayerNorm with trainFused took ${forward} dispatches, not the fused kernel's 1`);
+      return run(true);
     });
-    if (maxAbsDiff(viaModel, fused[0]) !== 0) throw new Error("dropoutAddLayerNorm did not take the fused path on webgpu");
+    const plain = withoutWebGPUKernels([LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL], () => run(false));
     const d = relMaxDiffs(fused, plain);
     worst = Math.max(worst, ...d);
     rows.push(`dropout(x) + residual [${n}, ${h}] rate ${rate}: y ${exp(d[0])}, dx ${exp(d[1])}, dresidual ${exp(d[2])}, dgamma ${exp(d[3])}, dbeta ${exp(d[4])}`);
   }
-  // More rows than one dispatch takes: the fused op declines and the model's layerNorm composes it instead.
+  // More rows than one dispatch takes: the kernel composes LayerNorm of tf ops instead.
   const big = tf.tidy(() => {
     const x = tf.tensor2d(randomArray(70_000 * 4, 21, 1), [70_000, 4]);
     const g = tf.ones([4]);
     const b = tf.zeros([4]);
-    if (layerNormFused(x, g, b, 1e-12) !== null) throw new Error("layerNormFused must decline 70,000 rows");
     const viaModel = layerNorm(x, g, b, 1e-12).dataSync() as Float32Array;
     const plain = withoutWebGPUKernels([LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL], () => layerNorm(x, g, b, 1e-12).dataSync() as Float32Array);
     return maxAbsDiff(viaModel, plain);
@@ -457,7 +478,11 @@ export function checkGeluKernel(): CheckResult {
         const f = (xi: tf.Tensor) => tf.sum(tf.mul(gelu(xi), w)) as tf.Scalar;
         return [gelu(x).dataSync() as Float32Array, tf.grad(f)(x).dataSync() as Float32Array];
       });
-    if (!hasFusedGelu()) throw new Error("the fused GELU kernels are not registered for this backend");
+    const forward = tf.tidy(() => {
+      const x = tf.tensor2d(randomArray(n, 21 + n, 4), shape as [number, number]);
+      return dispatchesOf(() => gelu(x));
+    });
+    if (forward !== 1) throw new Error(`gelu [${shape.join(", ")}] took ${forward} dispatches on webgpu, not the GELU kernel's 1`);
     const fused = run();
     const plain = withoutWebGPUKernels([GELU_KERNEL, GELU_GRAD_KERNEL], run);
     const d = relMaxDiffs(fused, plain);
@@ -469,22 +494,21 @@ export function checkGeluKernel(): CheckResult {
 }
 
 /**
- * GELU(x·Wᵀ + b) in one dispatch (linearActivation outside a gradient) against the linear layer followed by
- * the GELU kernel, through the default matMul and the vec4 variant; under a gradient tape it must not be used.
+ * GELU(x·Wᵀ + b) in one dispatch (linearGelu outside a gradient) against the linear layer followed by the GELU
+ * kernel, through the scalar and the vec4 program; under a gradient tape it must not be used.
  */
 export function checkLinearGelu(): CheckResult {
   let worst = 0;
   const rows: string[] = [];
-  for (const [variant, env] of [["scalar ", "scalar"], ["vec4 ", undefined]] as const) {
-    withEnv({ [MATMUL_VARIANT_ENV]: env }, () => {
+  for (const [variant, matMulVariant] of [["scalar ", "scalar"], ["vec4 ", "vec4"]] as const) {
+    withKernelOptions({ matMulVariant }, () => {
       for (const [m, k, n] of [[130, 68, 200], [256, 32, 3072], [2048, 64, 516]]) {
         const [fusedOut, plainOut] = tf.tidy(() => {
           const x = tf.tensor2d(randomArray(m * k, 51 + m, 1), [m, k]);
           const w = tf.tensor2d(randomArray(n * k, 52 + n, 0.5), [n, k]);
           const b = tf.tensor1d(randomArray(n, 53 + n, 1));
-          const fused = linearGeluInference(x, w, b);
-          if (!fused) throw new Error(`the fused linear + GELU did not run for [${m}, ${k}]·[${n}, ${k}]ᵀ`);
-          return [fused.dataSync() as Float32Array, gelu(linear(x, w, b)).dataSync() as Float32Array];
+          if (dispatchesOf(() => linearGelu(x, w, b)) !== 1) throw new Error(`the fused linear + GELU did not run for [${m}, ${k}]·[${n}, ${k}]ᵀ`);
+          return [linearGelu(x, w, b).dataSync() as Float32Array, gelu(linear(x, w, b)).dataSync() as Float32Array];
         });
         const d = maxAbsDiff(fusedOut, plainOut) / Math.max(maxAbs(plainOut), 1e-30);
         worst = Math.max(worst, d);
@@ -494,10 +518,13 @@ export function checkLinearGelu(): CheckResult {
   }
   let underTape: boolean | null = null;
   tf.tidy(() => {
+    const [w, b] = [tf.tensor2d(randomArray(64 * 64, 54, 0.5), [64, 64]), tf.tensor1d(randomArray(64, 55, 1))];
     tf.grad((xi: tf.Tensor) => {
-      const r = linearGeluInference(xi, tf.ones([64, 64]), tf.zeros([64]));
-      underTape = r !== null;
-      return tf.sum(r ?? xi) as tf.Scalar;
+      // Under the tape: linear then gelu (two dispatches); the fused product would have no gradient.
+      const before = webgpuStats().dispatches;
+      const r = linearGelu(xi, w, b);
+      underTape = webgpuStats().dispatches - before === 1;
+      return tf.sum(r) as tf.Scalar;
     })(tf.ones([64, 64]));
   });
   const tol = 1e-6;
@@ -533,14 +560,15 @@ export function checkDropoutKernel(): CheckResult {
     const [fused, plain] = tf.tidy(() => {
       const x = tf.tensor(randomArray(n, 61, 1), shape);
       const w = tf.tensor(randomArray(n, 62, 1), shape);
-      const viaKernel = (xi: tf.Tensor) => {
-        const y = withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => dropoutFused(xi, { rate, seed }));
-        if (!y) throw new Error(`dropoutFused refused [${shape.join(", ")}]`);
-        return y;
-      };
       const viaMask = (xi: tf.Tensor) => tf.mul(xi, dropoutMask(shape, rate, seed));
       const both = (fn: (xi: tf.Tensor) => tf.Tensor) => [fn(x), tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(fn(xi), w)))(x)].map((t) => t.dataSync() as Float32Array);
-      return [both(viaKernel), both(viaMask)];
+      // With trainFused, dropout() is the dropout kernel: one dispatch, forward and backward.
+      const viaKernel = withKernelOptions({ trainFused: true }, () => {
+        const forward = dispatchesOf(() => dropout(x, { rate, seed }));
+        if (forward !== 1) throw new Error(`dropout with trainFused took ${forward} dispatches for [${shape.join(", ")}], not the kernel's 1`);
+        return both((xi) => dropout(xi, { rate, seed }));
+      });
+      return [viaKernel, both(viaMask)];
     });
     let bad = 0;
     for (let k = 0; k < 2; k++) for (let i = 0; i < n; i++) if (fused[k][i] !== plain[k][i]) bad++;
@@ -572,15 +600,15 @@ export function checkMatMulKernel(): CheckResult {
   ];
   // Each case through the default (vec4 program where the shape allows it, else the scalar one), the scalar
   // program, and K steps of 16 and 32.
-  const variants: Array<[string, Record<string, string>]> = [
+  const variants: Array<[string, Partial<WebGPUKernelOptions>]> = [
     ["", {}],
-    ["scalar ", { [MATMUL_VARIANT_ENV]: "scalar" }],
-    ["k16 ", { BERT_IMDB_MATMUL_BK: "16" }],
-    ["k32 ", { BERT_IMDB_MATMUL_BK: "32" }],
-    ["scalar k32 ", { [MATMUL_VARIANT_ENV]: "scalar", BERT_IMDB_MATMUL_BK: "32" }],
+    ["scalar ", { matMulVariant: "scalar" }],
+    ["k16 ", { matMulBk: 16 }],
+    ["k32 ", { matMulBk: 32 }],
+    ["scalar k32 ", { matMulVariant: "scalar", matMulBk: 32 }],
   ];
-  for (const [variant, env] of variants) {
-    withEnv(env, () => {
+  for (const [variant, options] of variants) {
+    withKernelOptions(options, () => {
       for (const [m, k, n, tA, tB, withBias] of cases) {
         const [ours, ref] = tf.tidy(() => {
           const a = tf.tensor2d(randomArray(m * k, 31 + m, 1), tA ? [k, m] : [m, k]);
@@ -604,7 +632,7 @@ export function checkMatMulKernel(): CheckResult {
 
 /**
  * The fused attention kernels (forward with dropout inside, the two-dispatch gradient) against the composed tf-op
- * attention with the mask from dropoutMask (BERT_IMDB_WEBGPU_TRAIN_FUSED=1); and the fused forward with the
+ * attention with the mask from dropoutMask (the trainFused option); and the fused forward with the
  * composed gradient, which training uses without that flag (and for head sizes beyond the gradient kernel's).
  */
 export function checkAttentionKernel(): CheckResult {
@@ -632,12 +660,12 @@ export function checkAttentionKernel(): CheckResult {
         const f = (x: tf.Tensor) => tf.sum(tf.mul(attention(x, shape, maskBias, site), w)) as tf.Scalar;
         return [attention(qkv, shape, maskBias, site).dataSync() as Float32Array, tf.grad(f)(qkv).dataSync() as Float32Array];
       });
-    if (!hasFusedAttention(headSize) || !withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => hasFusedAttentionGrad(headSize))) throw new Error("the fused attention kernels are not registered for this backend");
+    if (!tf.getKernel(ATTENTION_KERNEL, tf.getBackend()) || !withKernelOptions({ trainFused: true }, () => tf.getKernel(ATTENTION_GRAD_KERNEL, tf.getBackend()))) throw new Error("the fused attention kernels are not registered for this backend");
     const plain = withoutWebGPUKernels([ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL], run);
     if (!(maxAbs(plain[0]) > 0 && maxAbs(plain[1]) > 0)) throw new Error("the composed attention gave all zeros: a GPU error upstream?");
     const forms: Array<[string, string[]]> = site ? [["fused", []]] : [["fused", []], ["fused forward, composed gradient", [ATTENTION_GRAD_KERNEL]]];
     for (const [label, without] of forms) {
-      const fused = withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => withoutWebGPUKernels(without, run));
+      const fused = withKernelOptions({ trainFused: true }, () => withoutWebGPUKernels(without, run));
       if (!(maxAbs(fused[0]) > 0 && maxAbs(fused[1]) > 0)) throw new Error(`the ${label} attention gave all zeros: a GPU error?`);
       const d = relMaxDiffs(fused, plain);
       worst = Math.max(worst, ...d);

@@ -19,10 +19,14 @@
 //   --bert-optimizers device,project,composed  --submit-sweep 15,64,256 (steps each: --sweep-steps 3; "" = none)
 //   --eval-rows 2000  --eval-batch 16  --profile 1 (GPU time per kernel of one train step and one eval batch,
 //   from timestamp queries through tf.profile)  --compare-tiled 1 (training and eval per matMul program: vec4,
-//   scalar, tfjs's)  --compare-attention 1 (training with BERT_IMDB_WEBGPU_TRAIN_FUSED=1, the fused attention
-//   and dropout kernels, against the composed forms)  --matmul-sweep -1,2,3 (eval forward per WEBGPU_MATMUL_PROGRAM_TYPE)  --quick-epochs (preset: 3)  --quick-max-steps N  --quick-eval-rows N
+//   scalar, tfjs's)  --compare-attention 1 (training with the trainFused option, the fused attention and dropout
+//   kernels, against the composed forms)  --matmul-sweep -1,2,3 (eval forward per WEBGPU_MATMUL_PROGRAM_TYPE)  --quick-epochs (preset: 3)  --quick-max-steps N  --quick-eval-rows N
 //   --quick-adamw project|composed  --budget-golden 150  --budget-matmul 90  --budget-bert 180  --budget-quick 120 (seconds)
-//   --max-seconds 330 (the whole run; parts end early to stay within it)
+//   --max-seconds 330 (the whole run; parts end early to stay within it)  --read-every N (bert part: steps between
+//   reads of the figures; default the Trainer's)
+//   and the WebGPU kernels' options (bench/gpu/kernelFlags.ts): --matmul-variant vec4|scalar --matmul-tile auto|64|128
+//   --matmul-bk 8|16|32 --submit-batch N --train-fused 0|1 --fused-kernels 0|1 --read-timeout-s S (here 120 by
+//   default, so that a stuck read fails its part instead of the whole device call)
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -44,10 +48,10 @@ import { ADAMW_KERNEL } from "../../src/trainer/adamwKernels";
 import { linearScheduleWithWarmup } from "../../src/trainer/lrSchedule";
 import { Trainer } from "../../src/trainer/trainer";
 import { figureReadInterval, PendingStep, TrainStepper } from "../../src/trainer/trainStep";
-import { layerNorm } from "../../src/models/ops";
-import { ATTENTION_GRAD_KERNEL, TRAIN_FUSED_ENV, hasFusedLayerNorm, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, MATMUL_KERNEL, MATMUL_VARIANT_ENV, matMulTiled } from "../../src/backends/webgpu";
-import { withEnv } from "../../test/env";
-import { checkAdamWKernel, checkAttentionKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkLinearGelu, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, DeviceMomentsAdamW, withoutWebGPUKernels } from "../../test/webgpuGolden";
+import { ATTENTION_GRAD_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNorm, MATMUL_KERNEL } from "../../src/models/ops";
+import { configureWebGPUKernels, matMulTiled, webgpuKernelOptions, type WebGPUKernelOptions } from "../../src/backends/webgpu";
+import { checkAdamWKernel, checkAttentionKernel, checkDropoutKernel, checkFiveSteps, checkGeluKernel, checkLinearGelu, checkMatMulKernel, checkForward, checkGradients, checkLayerNormKernel, checkSumOfSquaresKernel, CheckResult, DeviceMomentsAdamW, withKernelOptions, withoutWebGPUKernels } from "../../test/webgpuGolden";
+import { applyKernelFlags } from "./kernelFlags";
 
 // ---------------------------------------------------------------- arguments
 
@@ -81,6 +85,7 @@ const ARGS = {
   compareTiled: arg("compare-tiled", "1") !== "0",
   compareAttention: arg("compare-attention", "1") !== "0",
   evalBatch: intArg("eval-batch", 16),
+  readEvery: intArg("read-every", 0),
   quickEpochs: arg("quick-epochs", ""),
   quickMaxSteps: intArg("quick-max-steps", 0),
   quickEvalRows: intArg("quick-eval-rows", 0),
@@ -239,7 +244,7 @@ async function partGolden(deadline: number, record: Record<string, unknown>): Pr
   // reference; the matMul check compiles a pipeline per shape and form (≈ 1 s each on the H100), so it is last.
   await guarded(record, "forward", deadline, () => checkForward(dir));
   await guarded(record, "gradients", deadline, () => checkGradients(dir));
-  await guarded(record, "gradients (BERT_IMDB_WEBGPU_TRAIN_FUSED=1)", deadline, () => withEnv({ [TRAIN_FUSED_ENV]: "1" }, () => checkGradients(dir)));
+  await guarded(record, "gradients (trainFused)", deadline, () => withKernelOptions({ trainFused: true }, () => checkGradients(dir)));
   await guarded(record, "five steps (device moments)", deadline, () => checkFiveSteps(dir, "device"));
   await guarded(record, "five steps (src/train AdamW)", deadline, () => checkFiveSteps(dir, "project"));
   await guarded(record, "AdamW kernel", deadline, () => checkAdamWKernel());
@@ -312,7 +317,7 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
         let last = { loss: NaN, gradNorm: NaN };
         // As the Trainer runs: steps issued back to back, their figures read every figureReadInterval() steps
         // (8 on webgpu) and at the end, so the total includes waiting for the GPU to finish.
-        const readEvery = figureReadInterval();
+        const readEvery = ARGS.readEvery || figureReadInterval();
         let pending: PendingStep[] = [];
         const readPending = () => {
           for (const r of TrainStepper.readResults(pending)) {
@@ -364,18 +369,18 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
       }
     }
 
-    // Dispatches per queue submit: tfjs reads the flag at every dispatch, so it can change between steps.
+    // Dispatches per queue submit: tfjs reads its flag at every dispatch, so the option can change between steps.
     const sweep: Record<string, unknown>[] = [];
     record.submitSweep = sweep;
     if (ARGS.submitSweep.length && ARGS.sweepSteps > 0) {
       const opt = new DeviceMomentsAdamW(model.namedParameters(), { lr: 2e-5, weightDecay: 0.01 });
       const stepper = new TrainStepper(model, opt as unknown as AdamW, linearScheduleWithWarmup(2e-5, 0, 10_000), computeLoss, 1.0);
-      const saved = tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE");
+      const saved = webgpuKernelOptions().submitBatch;
       try {
         stepOnce(stepper); // moments allocated, pipelines compiled
         for (const size of ARGS.submitSweep) {
           if (performance.now() > deadline) break;
-          tf.env().set("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE", size);
+          configureWebGPUKernels({ submitBatch: size });
           const s0 = performance.now();
           let n = 0;
           for (; n < ARGS.sweepSteps && performance.now() < deadline; n++) stepOnce(stepper);
@@ -387,14 +392,14 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
         record.failed = true;
         sweep.push({ error: err instanceof Error ? err.message : String(err) });
       } finally {
-        tf.env().set("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE", saved);
+        configureWebGPUKernels({ submitBatch: saved });
         opt.dispose();
         save();
       }
     }
 
     // LayerNorm forward + backward at the model's activation size, composed (src/models/ops) against fused.
-    if (performance.now() < deadline && hasFusedLayerNorm()) {
+    if (performance.now() < deadline && tf.getKernel(LAYER_NORM_KERNEL, "webgpu")) {
       const h = model.config.hiddenSize;
       const x = tf.randomNormal([B * S, h], 0, 1, "float32", 1);
       const g = tf.ones([h]);
@@ -402,7 +407,7 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
       const w = tf.randomNormal([B * S, h], 0, 1, "float32", 2);
       const micro: Record<string, unknown> = { shape: [B * S, h] };
       try {
-        // src/model's layerNorm takes the fused kernels where they are registered, the composed ops where not.
+        // src/models/ops's layerNorm runs the webgpu kernels, or their composed implementations swapped in.
         for (const name of ["composed", "fused"] as const) {
           const f = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(layerNorm(xi, gi, bi, 1e-12), w)) as tf.Scalar;
           const once = () => tf.tidy(() => tf.addN(tf.grads(f)([x, g, b]).map((t) => tf.sum(t))).dataSync()[0]);
@@ -483,13 +488,7 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
         for (let round2 = 0; round2 < 2; round2++) {
           for (const which of ["scalar", "vec4", "tfjs"] as const) {
             const run = () => ({ evalMs: timeIt(evalOnce, 10), trainStepMs: timeIt(trainOnce, 5) });
-            process.env[MATMUL_VARIANT_ENV] = which === "scalar" ? "scalar" : "vec4";
-            let r: { evalMs: number; trainStepMs: number };
-            try {
-              r = which === "tfjs" ? withoutWebGPUKernels([MATMUL_KERNEL], run) : run();
-            } finally {
-              delete process.env[MATMUL_VARIANT_ENV];
-            }
+            const r = withKernelOptions({ matMulVariant: which === "scalar" ? "scalar" : "vec4" }, () => (which === "tfjs" ? withoutWebGPUKernels([MATMUL_KERNEL], run) : run()));
             ab[`${which}#${round2 + 1}`] = r;
             log(`matMul ${which} (round ${round2 + 1}): eval ${r.evalMs} ms/batch, train ${r.trainStepMs} ms/step`);
           }
@@ -504,7 +503,7 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
       save();
     }
 
-    // How attention and dropout train: the composed forms (the default) against BERT_IMDB_WEBGPU_TRAIN_FUSED=1
+    // How attention and dropout train: the composed forms (the default) against the trainFused option
     // (attention in three dispatches, dropout applied inside the kernels) and against that flag with the
     // attention gradient composed (dropout alone fused), alternating in the same process; steps issued 8 at a
     // time and read together, as the Trainer does.
@@ -515,15 +514,15 @@ async function partBert(deadline: number, record: Record<string, unknown>): Prom
       const opt = new AdamW(model.namedParameters(), { lr: 2e-5, weightDecay: 0.01 });
       const stepper = new TrainStepper(model, opt, linearScheduleWithWarmup(2e-5, 0, 10_000), computeLoss, 1.0);
       const group = () => TrainStepper.readResults(Array.from({ length: 8 }, (_, i) => stepper.issue([batch], [7 + i])));
-      const forms: Array<[string, string, string[]]> = [
-        ["composed attention and dropout (default)", "0", []],
-        ["fused attention and dropout", "1", []],
-        ["fused dropout, composed attention", "1", [ATTENTION_GRAD_KERNEL]],
+      const forms: Array<[string, boolean, string[]]> = [
+        ["composed attention and dropout (default)", false, []],
+        ["fused attention and dropout", true, []],
+        ["fused dropout, composed attention", true, [ATTENTION_GRAD_KERNEL]],
       ];
       try {
         for (let r = 0; r < 3 && deadline - performance.now() > 10_000; r++) {
           for (const [label, fusedFlag, without] of forms) {
-            const ms = withEnv({ [TRAIN_FUSED_ENV]: fusedFlag }, () =>
+            const ms = withKernelOptions({ trainFused: fusedFlag }, () =>
               withoutWebGPUKernels(without, () => {
                 resetWebGPUStats();
                 group(); // warm-up (compiles the pipelines of this form on first use)
@@ -611,15 +610,16 @@ async function profileKernels(fn: () => unknown): Promise<Record<string, unknown
 async function partMatmul(deadline: number, record: Record<string, unknown>): Promise<void> {
   const M = ARGS.bertBatch * ARGS.bertSeq;
   const shapes: Array<[string, number, number]> = [["qkv", 2304, 768], ["attn out", 768, 768], ["intermediate", 3072, 768], ["output", 768, 3072]];
-  const variants: Array<{ name: string; tile?: string; bk?: string; vec4?: boolean }> = [
+  const variants: Array<{ name: string; tile?: 64 | 128; bk?: 16 | 32; vec4?: boolean }> = [
     { name: "tfjs" },
     { name: "scalar auto k8" },
     { name: "vec4 auto k8", vec4: true },
-    { name: "vec4 64 k8", tile: "64", vec4: true },
-    { name: "vec4 128 k8", tile: "128", vec4: true },
-    { name: "vec4 auto k16", bk: "16", vec4: true },
-    { name: "vec4 auto k32", bk: "32", vec4: true },
+    { name: "vec4 64 k8", tile: 64, vec4: true },
+    { name: "vec4 128 k8", tile: 128, vec4: true },
+    { name: "vec4 auto k16", bk: 16, vec4: true },
+    { name: "vec4 auto k32", bk: 32, vec4: true },
   ];
+  const saved: Partial<WebGPUKernelOptions> = webgpuKernelOptions();
   const rows: Record<string, unknown>[] = [];
   record.products = rows;
   const iters = 5;
@@ -640,9 +640,7 @@ async function partMatmul(deadline: number, record: Record<string, unknown>): Pr
         const flop = 2 * M * n * k;
         for (const v of variants) {
           if (performance.now() > deadline) break;
-          process.env.BERT_IMDB_MATMUL_TILE = v.tile ?? "";
-          process.env.BERT_IMDB_MATMUL_BK = v.bk ?? "";
-          process.env[MATMUL_VARIANT_ENV] = v.vec4 ? "vec4" : "scalar";
+          configureWebGPUKernels({ matMulTile: v.tile ?? "auto", matMulBk: v.bk ?? 8, matMulVariant: v.vec4 ? "vec4" : "scalar" });
           const once = () => {
             const out = v.name === "tfjs" ? theirs() : ours();
             if (!out) throw new Error(`the ${v.name} program did not take ${label} ${form}`);
@@ -673,9 +671,7 @@ async function partMatmul(deadline: number, record: Record<string, unknown>): Pr
       }
     } finally {
       tf.dispose([x, w, dy, b]);
-      delete process.env.BERT_IMDB_MATMUL_TILE;
-      delete process.env.BERT_IMDB_MATMUL_BK;
-      delete process.env[MATMUL_VARIANT_ENV];
+      configureWebGPUKernels({ matMulTile: saved.matMulTile, matMulBk: saved.matMulBk, matMulVariant: saved.matMulVariant });
     }
   }
 }
@@ -764,12 +760,12 @@ async function partQuick(deadline: number, record: Record<string, unknown>): Pro
 
 async function main(): Promise<void> {
   process.env.BERT_IMDB_ROOT ??= process.cwd();
-  // A stuck GPU read fails the part instead of eating the whole device call.
-  process.env.BERT_IMDB_WEBGPU_READ_TIMEOUT_S ??= "120";
+  // The kernels' options from the flags; a stuck GPU read fails the part instead of eating the whole device call.
+  results.kernelOptions = applyKernelFlags(process.argv, { readTimeoutS: 120 });
   if (!fs.existsSync(path.join(process.cwd(), "assets", "bert-base-uncased", "config.json"))) {
     throw new Error(`run this from the project root (no assets/bert-base-uncased/config.json in ${process.cwd()})`);
   }
-  log(`bert-imdb-ts GPU device run: ${JSON.stringify(ARGS)}`);
+  log(`bert-imdb-ts GPU device run: ${JSON.stringify(ARGS)}; ${results.kernelOptions}`);
   const t0 = performance.now();
   await part("init", 120, partInit);
   if (tf.getBackend() !== "webgpu") {

@@ -1,125 +1,151 @@
-// The BERT building blocks as TensorFlow.js ops with hand-written gradients (tf.customGrad): fewer ops per
-// step than autodiff of their pieces, and products arranged for the backend's fast matrix kernel.
-// All activations are rank 2 ([tokens, features]); weights use Hugging Face's layouts (Linear: [out, in]).
+// The BERT building blocks as TensorFlow.js ops. As tfjs's own ops do, each calls a kernel by name through
+// tfjs's kernel registry (tf.engine().runKernel) and leaves the implementation to the active backend, with the
+// gradient registered for the kernel name (tf.registerGradient):
+//   kernel ops   layerNorm, addLayerNorm, gelu, matMul / linear / linearActivation: one kernel each, with an
+//                implementation on every backend — WGSL programs on webgpu (src/backends/webgpu/kernels/), and
+//                for cpu, wasm and tensorflow the composed implementations at the end of this file (the same tf
+//                ops these building blocks were before, so the values are those of the composed forms).
+//   fused ops    dropout, dropoutAddLayerNorm, attention: a fused kernel where the backend registers one (the
+//                webgpu backend does with its trainFused option), else composed of kernel ops and tf ops whose
+//                autodiff keeps the dropout mask and the attention probabilities for the backward pass (a
+//                kernel's gradient could only recompute them, and on cpu/wasm a dropout mask costs as much to
+//                recompute in JavaScript as to make).
+// Nothing here names the webgpu backend or reads its settings. All activations are rank 2 ([tokens, features]);
+// weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backends/tf";
-import { matMulFast } from "../backends/matmul";
-import { attentionFused, attentionFusedGrad, dropoutFused, hasFusedAttentionGrad, type DropoutSite, geluFused, hasFusedAttention, hasFusedDropout, hasFusedGelu, hasFusedLayerNorm, layerNormFused, layerNormResidualFused, linearGeluInference, matMulTiled, matMulVec4 } from "../backends/webgpu/index";
+import { composedMatMul } from "../backends/matmul";
 import { dropoutMask } from "./dropout";
 export { dropoutMask };
-export type { DropoutSite };
+export { DROPOUT_MASK_KERNEL } from "./dropout";
 
 type T = tf.Tensor;
 type Arg = tf.Tensor | tf.GradSaveFunc;
 
-function useExplicitTranspose(): boolean {
-  return tf.getBackend() === "wasm";
+// ---------------------------------------------------------------- kernel names and attributes
+
+/** LayerNorm over the last axis: inputs {x, gamma, beta}, attrs LayerNormAttrs → y. */
+export const LAYER_NORM_KERNEL = "BertImdbLayerNorm";
+/** LayerNorm(x + residual): inputs {x, residual, gamma, beta}, attrs LayerNormAttrs → y. */
+export const ADD_LAYER_NORM_KERNEL = "BertImdbAddLayerNorm";
+/** LayerNorm's gradient: inputs {x, gamma, dy}, attrs LayerNormAttrs → [dx, dgamma, dbeta]. */
+export const LAYER_NORM_GRAD_KERNEL = "BertImdbLayerNormGrad";
+/** LayerNorm(dropout(x) + residual) (fused op): inputs {x, residual, gamma, beta}, attrs DropoutLayerNormAttrs → y. */
+export const DROPOUT_ADD_LAYER_NORM_KERNEL = "BertImdbDropoutAddLayerNorm";
+/** Its gradient: inputs {x, residual, gamma, dy}, attrs DropoutLayerNormAttrs → [dx, dresidual, dgamma, dbeta]. */
+export const DROPOUT_ADD_LAYER_NORM_GRAD_KERNEL = "BertImdbDropoutAddLayerNormGrad";
+/** Exact GELU: inputs {x} → y. */
+export const GELU_KERNEL = "BertImdbGelu";
+/** GELU's gradient: inputs {x, dy} → dx. */
+export const GELU_GRAD_KERNEL = "BertImdbGeluGrad";
+/** op(a)·op(b) (+ bias), rank 2: inputs {a, b, bias?}, attrs MatMulAttrs → [m, n]. */
+export const MATMUL_KERNEL = "BertImdbMatMul";
+/** Inverted dropout x·mask, the mask computed from its seed (fused op): inputs {x}, attrs DropoutAttrs → y. */
+export const DROPOUT_KERNEL = "BertImdbDropout";
+/** Attention of the fused projections (fused op): inputs {qkv, mask?}, attrs AttentionAttrs → context. */
+export const ATTENTION_KERNEL = "BertImdbAttention";
+/** Its gradient: inputs {qkv, ctx, dy, mask?}, attrs AttentionAttrs → d(qkv). */
+export const ATTENTION_GRAD_KERNEL = "BertImdbAttentionGrad";
+
+export interface LayerNormAttrs {
+  eps: number;
 }
 
-/** x @ W^T + b for x [n, in], W [out, in] (torch.nn.Linear), b [out]. */
-const linearOp = tf.customGrad((...args: Arg[]) => {
-  const [x, w, b] = args as T[];
-  const save = args[3] as tf.GradSaveFunc;
-  const value =
-    matMulTiled(x, w, false, true, b) ??
-    (useExplicitTranspose() ? tf.fused.matMul({ a: x, b: tf.transpose(w), bias: b }) : tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }));
-  save([x, w]);
-  return {
-    value,
-    gradFunc: (dy: T, saved: T[]) => {
-      const [xs, ws] = saved;
-      // The gradient products go through the vec4 matMul on webgpu (the default variant), else the backend's
-      // matMul (on an H100 the scalar tiled program was slower than tfjs's for these two forms).
-      return [matMulVec4(dy, ws) ?? matMulFast(dy, ws), matMulVec4(dy, xs, true, false) ?? matMulFast(dy, xs, true, false), sumRows(dy)];
-    },
-  };
-});
-
-export function linear(x: T, w: T, b: T): T {
-  return linearOp(x, w, b);
+/** One dropout site: its rate (> 0) and the seed of its mask (siteSeed), as dropoutMask(shape, rate, seed) takes them. */
+export interface DropoutSite {
+  rate: number;
+  seed: number;
 }
 
-const layerNormOps = new Map<number, (x: T, g: T, b: T) => T>();
+/** A dropout kernel's attributes: the site, seed as an unsigned 32-bit integer. */
+export type DropoutAttrs = DropoutSite;
 
-/** LayerNorm(x + residual): BERT's residual connection; one fused dispatch where the backend has it. */
-export function addLayerNorm(x: T, residual: T, gamma: T, beta: T, eps: number): T {
-  const fused = hasFusedLayerNorm() ? layerNormResidualFused(x, residual, gamma, beta, eps) : null;
-  return fused ?? layerNorm(tf.add(x, residual), gamma, beta, eps);
+export interface DropoutLayerNormAttrs extends LayerNormAttrs, DropoutSite {}
+
+export interface MatMulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+  /** "gelu": exact GELU applied to every output (no gradient: for products outside a gradient tape). */
+  activation: "linear" | "gelu";
 }
 
-/**
- * Inverted dropout: x times dropoutMask(x.shape, rate, seed). On webgpu one dispatch that computes the mask where
- * it multiplies (and again for the gradient) instead of building the mask as a tensor and multiplying by it.
- */
-export function dropout(x: T, site: DropoutSite): T {
-  return dropoutFused(x, site) ?? tf.mul(x, dropoutMask(x.shape, site.rate, site.seed));
+export interface AttentionShape {
+  batch: number;
+  seq: number;
+  heads: number;
+  headSize: number;
 }
 
-/**
- * LayerNorm(dropout(x) + residual), BERT's `LayerNorm(dropout(dense(h)) + h)`; `site` null when dropout is off
- * (evaluation). On webgpu the mask, the add and the normalisation are one dispatch; the values are those of
- * dropout() followed by addLayerNorm().
- */
-export function dropoutAddLayerNorm(x: T, residual: T, gamma: T, beta: T, eps: number, site: DropoutSite | null): T {
-  if (!site) return addLayerNorm(x, residual, gamma, beta, eps);
-  const fused = hasFusedLayerNorm() && hasFusedDropout() ? layerNormResidualFused(x, residual, gamma, beta, eps, site) : null;
-  return fused ?? addLayerNorm(dropout(x, site), residual, gamma, beta, eps);
+/** The attention kernels' attributes: the shapes, the score scale and an optional dropout site. */
+export interface AttentionAttrs extends AttentionShape {
+  scale: number;
+  /** Attention dropout (training): rate > 0 and the site's seed. */
+  dropoutRate?: number;
+  dropoutSeed?: number;
 }
+
+/** The attributes of a call: scale 1/√headSize, and the dropout site when its rate is above 0. */
+export function attentionAttrs(shape: AttentionShape, site: DropoutSite | null | undefined): AttentionAttrs {
+  return { ...shape, scale: 1 / Math.sqrt(shape.headSize), ...(site && site.rate > 0 ? { dropoutRate: site.rate, dropoutSeed: site.seed >>> 0 } : {}) };
+}
+
+function run(kernel: string, inputs: tf.NamedTensorMap, attrs?: object): T {
+  return tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap | undefined) as T;
+}
+
+function runMany(kernel: string, inputs: tf.NamedTensorMap, attrs?: object): T[] {
+  return tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap | undefined) as unknown as T[];
+}
+
+/** Whether the active backend registers `kernel`: a fused op runs through it there, composed elsewhere. */
+function registered(kernel: string): boolean {
+  return tf.getKernel(kernel, tf.getBackend()) != null;
+}
+
+/** Whether a gradient tape is recording (tfjs's fused ops make the same test before fusing an activation). */
+function recordingGradient(): boolean {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+}
+
+// ---------------------------------------------------------------- kernel ops
 
 /** LayerNorm over the last axis (biased variance, as torch.nn.LayerNorm), x [n, h], gamma/beta [h]. */
 export function layerNorm(x: T, gamma: T, beta: T, eps: number): T {
-  const fused = hasFusedLayerNorm() ? layerNormFused(x, gamma, beta, eps) : null;
-  if (fused) return fused;
-  let op = layerNormOps.get(eps);
-  if (!op) {
-    op = tf.customGrad((...args: Arg[]) => {
-      const [xi, g, b] = args as T[];
-      const save = args[3] as tf.GradSaveFunc;
-      const mean = tf.mean(xi, -1, true);
-      const xc = tf.sub(xi, mean);
-      const variance = tf.mean(tf.square(xc), -1, true);
-      const rstd = tf.rsqrt(tf.add(variance, eps));
-      const xhat = tf.mul(xc, rstd);
-      const value = tf.add(tf.mul(xhat, g), b);
-      save([xhat, rstd, g]);
-      return {
-        value,
-        gradFunc: (dy: T, saved: T[]) => {
-          const [xh, rs, gs] = saved;
-          const dxhat = tf.mul(dy, gs);
-          const m1 = tf.mean(dxhat, -1, true);
-          const m2 = tf.mean(tf.mul(dxhat, xh), -1, true);
-          const dx = tf.mul(tf.sub(tf.sub(dxhat, m1), tf.mul(xh, m2)), rs);
-          return [dx, sumRows(tf.mul(dy, xh)), sumRows(dy)];
-        },
-      };
-    }) as (x: T, g: T, b: T) => T;
-    layerNormOps.set(eps, op);
-  }
-  return op(x, gamma, beta);
+  return run(LAYER_NORM_KERNEL, { x, gamma, beta }, { eps } satisfies LayerNormAttrs);
 }
 
-const INV_SQRT_2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+/** LayerNorm(x + residual): BERT's residual connection (one dispatch on webgpu, the add folded in). */
+export function addLayerNorm(x: T, residual: T, gamma: T, beta: T, eps: number): T {
+  return run(ADD_LAYER_NORM_KERNEL, { x, residual, gamma, beta }, { eps } satisfies LayerNormAttrs);
+}
 
 /** Exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (torch's default "gelu"). */
-const geluOp = tf.customGrad((...args: Arg[]) => {
-  const x = args[0] as T;
-  const save = args[1] as tf.GradSaveFunc;
-  const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, INV_SQRT_2)), 1), 0.5);
-  const value = tf.mul(x, cdf);
-  save([x, cdf]);
-  return {
-    value,
-    gradFunc: (dy: T, saved: T[]) => {
-      const [xs, c] = saved;
-      const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), INV_SQRT_2PI);
-      return [tf.mul(dy, tf.add(c, tf.mul(xs, pdf)))];
-    },
-  };
-});
-
 export function gelu(x: T): T {
-  return (hasFusedGelu() ? geluFused(x) : null) ?? geluOp(x);
+  return run(GELU_KERNEL, { x });
+}
+
+/** op(a)·op(b) (+ bias [n]) for rank-2 a and b, in the backend's fastest form for BERT's products. */
+export function matMul(a: T, b: T, transposeA = false, transposeB = false, bias?: T): T {
+  return run(MATMUL_KERNEL, bias ? { a, b, bias } : { a, b }, { transposeA, transposeB, activation: "linear" } satisfies MatMulAttrs);
+}
+
+/** x @ W^T + b for x [n, in], W [out, in] (torch.nn.Linear), b [out]. */
+export function linear(x: T, w: T, b: T): T {
+  return matMul(x, w, false, true, b);
+}
+
+/**
+ * GELU(x·Wᵀ + b), BERT's intermediate layer: one kernel call with GELU applied as the product is stored when no
+ * gradient is being recorded (evaluation, the pipeline); under a gradient tape linear then gelu, whose gradient
+ * needs the pre-activation values.
+ */
+export function linearGelu(x: T, w: T, b: T): T {
+  if (recordingGradient()) return gelu(linear(x, w, b));
+  return run(MATMUL_KERNEL, { a: x, b: w, bias: b }, { transposeA: false, transposeB: true, activation: "gelu" } satisfies MatMulAttrs);
+}
+
+/** activation(name, linear(x, w, b)), exact GELU through linearGelu. */
+export function linearActivation(name: string, x: T, w: T, b: T): T {
+  return name === "gelu" ? linearGelu(x, w, b) : activation(name, linear(x, w, b));
 }
 
 /** GELU's tanh approximation ("gelu_new" / "gelu_pytorch_tanh"), through autodiff. */
@@ -128,15 +154,6 @@ export function geluTanh(x: T): T {
     const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
     return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
   });
-}
-
-/**
- * activation(name, linear(x, w, b)): BERT's intermediate layer. With exact GELU and no gradient being recorded
- * (evaluation, the pipeline) the webgpu backend does it in one dispatch, GELU applied as the product is stored.
- */
-export function linearActivation(name: string, x: T, w: T, b: T): T {
-  const fused = name === "gelu" ? linearGeluInference(x, w, b) : null;
-  return fused ?? activation(name, linear(x, w, b));
 }
 
 /** The activation named by config.hidden_act. */
@@ -176,90 +193,295 @@ export function sumRows(x: T): T {
   return tf.sum(tf.sum(tf.reshape(x, [n / block, block, h]), 1), 0);
 }
 
-export interface AttentionShape {
-  batch: number;
-  seq: number;
-  heads: number;
-  headSize: number;
+// ---------------------------------------------------------------- fused ops
+
+/**
+ * Inverted dropout: x times dropoutMask(x.shape, rate, seed). Where the backend has the dropout kernel (webgpu
+ * with trainFused) one dispatch that computes the mask where it multiplies (and again for the gradient); else
+ * the mask as a tensor and a multiply, the mask kept for the backward pass. The values are the same.
+ */
+export function dropout(x: T, site: DropoutSite): T {
+  if (registered(DROPOUT_KERNEL)) return run(DROPOUT_KERNEL, { x }, { rate: site.rate, seed: site.seed >>> 0 } satisfies DropoutAttrs);
+  return tf.mul(x, dropoutMask(x.shape, site.rate, site.seed));
+}
+
+/**
+ * LayerNorm(dropout(x) + residual), BERT's `LayerNorm(dropout(dense(h)) + h)`; `site` null when dropout is off
+ * (evaluation). Where the backend has the fused kernel the mask, the add and the normalisation are one
+ * dispatch; else dropout() then addLayerNorm(), with the same values.
+ */
+export function dropoutAddLayerNorm(x: T, residual: T, gamma: T, beta: T, eps: number, site: DropoutSite | null): T {
+  if (!site) return addLayerNorm(x, residual, gamma, beta, eps);
+  if (registered(DROPOUT_ADD_LAYER_NORM_KERNEL)) {
+    return run(DROPOUT_ADD_LAYER_NORM_KERNEL, { x, residual, gamma, beta }, { eps, rate: site.rate, seed: site.seed >>> 0 } satisfies DropoutLayerNormAttrs);
+  }
+  return addLayerNorm(dropout(x, site), residual, gamma, beta, eps);
 }
 
 /**
  * Scaled dot-product attention of the fused projections qkv [batch*seq, 3*hidden] (query | key | value, each
  * head-major as HF splits them) → context [batch*seq, hidden]. `maskBias` [batch, 1, 1, seq] is HF's additive
- * padding mask; `dropout` (training) applies dropout to the probabilities with the mask
+ * padding mask; `site` (training) applies dropout to the probabilities with the mask
  * dropoutMask([batch·heads, seq, seq], rate, seed). The backward pass uses torch's softmax gradient
- * p·(dp − Σ p·dp). On webgpu (head size ≤ 64) the forward pass is one dispatch and the backward two
- * (src/backends/webgpu/attention.ts, attentionGrad.ts), dropout included, the mask computed from its seed.
+ * p·(dp − Σ p·dp).
+ * Where the backend has the attention kernel (webgpu: one dispatch) it computes the context; with dropout only
+ * where it also has the gradient kernel (webgpu with trainFused: two dispatches, the mask computed from its
+ * seed). Its gradient is that kernel, or without one the composed backward pass on recomputed probabilities.
+ * Elsewhere attention is composed of tf ops and autodiff keeps the probabilities and the mask.
  */
-export function attention(qkv: T, shape: AttentionShape, maskBias: T | null, dropout: DropoutSite | null): T {
-  const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
-  const H = nh * dh;
-  const scale = 1 / Math.sqrt(dh);
-  /** q, k, v [B·nh, S, dh] and the probabilities [B·nh, S, S] from the fused projections, with tf ops. */
-  const probabilities = (x: T) => {
-    const heads = tf.reshape(tf.transpose(tf.reshape(x, [B, S, 3, nh, dh]), [2, 0, 3, 1, 4]), [3, B * nh, S, dh]);
-    const [q, k, v] = tf.unstack(heads, 0);
-    let scores = tf.mul(tf.matMul(q, k, false, true), scale);
-    if (maskBias) scores = tf.reshape(tf.add(tf.reshape(scores, [B, nh, S, S]), maskBias), [B * nh, S, S]);
-    return { q, k, v, probs: tf.softmax(scores, -1) };
-  };
-  /** d(qkv) from dy [B·S, H]; `used` are the probabilities after dropout, `mask` the dropout multiplier. */
-  const backward = (dy: T, q: T, k: T, v: T, probs: T, used: T, mask: T | null): T => {
-    const dctx = tf.reshape(tf.transpose(tf.reshape(dy, [B, S, nh, dh]), [0, 2, 1, 3]), [B * nh, S, dh]);
-    let dprobs = tf.matMul(dctx, v, false, true);
-    const dv = tf.matMul(used, dctx, true, false);
-    if (mask) dprobs = tf.mul(dprobs, mask);
-    const dscores = tf.mul(tf.mul(probs, tf.sub(dprobs, tf.sum(tf.mul(dprobs, probs), -1, true))), scale);
-    const dq = tf.matMul(dscores, k);
-    const dk = tf.matMul(dscores, q, true, false);
-    const stacked = tf.reshape(tf.stack([dq, dk, dv]), [3, B, nh, S, dh]);
-    return tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [B * S, 3 * H]);
-  };
+export function attention(qkv: T, shape: AttentionShape, maskBias: T | null, site: DropoutSite | null): T {
+  if (registered(ATTENTION_KERNEL) && (!site || registered(ATTENTION_GRAD_KERNEL))) return attentionThroughKernels(qkv, shape, maskBias, site);
+  return attentionComposedOp(qkv, shape, maskBias, site);
+}
 
-  if (hasFusedAttention(dh) && hasFusedAttentionGrad(dh)) {
-    const fused = tf.customGrad((...args: Arg[]) => {
-      const x = args[0] as T;
-      const save = args[1] as tf.GradSaveFunc;
-      const ctx = attentionFused(x, shape, maskBias, dropout);
-      save([x, ctx]);
-      return { value: ctx, gradFunc: (dy: T, saved: T[]) => [attentionFusedGrad(saved[0], saved[1], dy, shape, maskBias, dropout)] };
-    });
-    return fused(qkv);
-  }
-  // Head sizes the gradient kernel does not take, without attention dropout: one dispatch forward; the backward
-  // pass (when there is one) recomputes the probabilities with tf ops.
-  if (!dropout && hasFusedAttention(dh)) {
-    const fused = tf.customGrad((...args: Arg[]) => {
-      const x = args[0] as T;
-      const save = args[1] as tf.GradSaveFunc;
-      save([x]);
-      return {
-        value: attentionFused(x, shape, maskBias),
-        gradFunc: (dy: T, saved: T[]) => {
-          const { q, k, v, probs } = probabilities(saved[0]);
-          return [backward(dy, q, k, v, probs, probs, null)];
-        },
-      };
-    });
-    return fused(qkv);
-  }
-
+/** The attention kernel, its gradient through the gradient kernel or recomputed (customGrad: the mask input is optional). */
+function attentionThroughKernels(qkv: T, shape: AttentionShape, maskBias: T | null, site: DropoutSite | null): T {
+  const attrs = attentionAttrs(shape, site);
   const op = tf.customGrad((...args: Arg[]) => {
     const x = args[0] as T;
     const save = args[1] as tf.GradSaveFunc;
-    const { q, k, v, probs } = probabilities(x);
-    const mask = dropout ? dropoutMask([B * nh, S, S], dropout.rate, dropout.seed) : null;
+    const gradKernel = registered(ATTENTION_GRAD_KERNEL);
+    const ctx = run(ATTENTION_KERNEL, maskBias ? { qkv: x, mask: maskBias } : { qkv: x }, attrs);
+    save(gradKernel ? [x, ctx] : [x]);
+    return {
+      value: ctx,
+      gradFunc: (dy: T, saved: T[]) => [
+        gradKernel
+          ? run(ATTENTION_GRAD_KERNEL, maskBias ? { qkv: saved[0], ctx: saved[1], dy, mask: maskBias } : { qkv: saved[0], ctx: saved[1], dy }, attrs)
+          : attentionComposedBackward(saved[0], dy, shape, maskBias, site),
+      ],
+    };
+  });
+  return op(qkv);
+}
+
+/** q, k, v [B·nh, S, dh] and the probabilities [B·nh, S, S] from the fused projections, with tf ops. */
+function attentionProbabilities(x: T, shape: AttentionShape, maskBias: T | null) {
+  const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
+  const heads = tf.reshape(tf.transpose(tf.reshape(x, [B, S, 3, nh, dh]), [2, 0, 3, 1, 4]), [3, B * nh, S, dh]);
+  const [q, k, v] = tf.unstack(heads, 0);
+  let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh));
+  if (maskBias) scores = tf.reshape(tf.add(tf.reshape(scores, [B, nh, S, S]), maskBias), [B * nh, S, S]);
+  return { q, k, v, probs: tf.softmax(scores, -1) };
+}
+
+/** d(qkv) from dy [B·S, H]; `used` are the probabilities after dropout, `mask` the dropout multiplier. */
+function attentionBackward(dy: T, shape: AttentionShape, q: T, k: T, v: T, probs: T, used: T, mask: T | null): T {
+  const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
+  const dctx = tf.reshape(tf.transpose(tf.reshape(dy, [B, S, nh, dh]), [0, 2, 1, 3]), [B * nh, S, dh]);
+  let dprobs = tf.matMul(dctx, v, false, true);
+  const dv = tf.matMul(used, dctx, true, false);
+  if (mask) dprobs = tf.mul(dprobs, mask);
+  const dscores = tf.mul(tf.mul(probs, tf.sub(dprobs, tf.sum(tf.mul(dprobs, probs), -1, true))), 1 / Math.sqrt(dh));
+  const dq = tf.matMul(dscores, k);
+  const dk = tf.matMul(dscores, q, true, false);
+  const stacked = tf.reshape(tf.stack([dq, dk, dv]), [3, B, nh, S, dh]);
+  return tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [B * S, 3 * nh * dh]);
+}
+
+/** The attention mask of a dropout site, or null. */
+function attentionMask(shape: AttentionShape, site: DropoutSite | null): T | null {
+  return site ? dropoutMask([shape.batch * shape.heads, shape.seq, shape.seq], site.rate, site.seed) : null;
+}
+
+/** The context from the probabilities (after dropout), as [B·S, H]. */
+function attentionContext(used: T, v: T, shape: AttentionShape): T {
+  const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
+  return tf.reshape(tf.transpose(tf.reshape(tf.matMul(used, v), [B, nh, S, dh]), [0, 2, 1, 3]), [B * S, nh * dh]);
+}
+
+/** Attention composed of tf ops, forward only (no tape): the attention kernel of backends without a program for it. */
+export function attentionComposed(qkv: T, shape: AttentionShape, maskBias: T | null, site: DropoutSite | null): T {
+  return tf.tidy(() => {
+    const { v, probs } = attentionProbabilities(qkv, shape, maskBias);
+    const mask = attentionMask(shape, site);
+    return attentionContext(mask ? tf.mul(probs, mask) : probs, v, shape);
+  });
+}
+
+/** d(qkv) with the probabilities (and the dropout mask) recomputed from qkv: the gradient kernel's composed form. */
+export function attentionComposedBackward(qkv: T, dy: T, shape: AttentionShape, maskBias: T | null, site: DropoutSite | null): T {
+  return tf.tidy(() => {
+    const { q, k, v, probs } = attentionProbabilities(qkv, shape, maskBias);
+    const mask = attentionMask(shape, site);
+    return attentionBackward(dy, shape, q, k, v, probs, mask ? tf.mul(probs, mask) : probs, mask);
+  });
+}
+
+/** The composed attention op: tf ops forward, the probabilities (and mask) kept for the backward pass. */
+function attentionComposedOp(qkv: T, shape: AttentionShape, maskBias: T | null, site: DropoutSite | null): T {
+  const op = tf.customGrad((...args: Arg[]) => {
+    const x = args[0] as T;
+    const save = args[1] as tf.GradSaveFunc;
+    const { q, k, v, probs } = attentionProbabilities(x, shape, maskBias);
+    const mask = attentionMask(shape, site);
     const used = mask ? tf.mul(probs, mask) : probs;
-    const ctx = tf.matMul(used, v);
-    const value = tf.reshape(tf.transpose(tf.reshape(ctx, [B, nh, S, dh]), [0, 2, 1, 3]), [B * S, H]);
+    const value = attentionContext(used, v, shape);
     save(mask ? [q, k, v, probs, used, mask] : [q, k, v, probs]);
     return {
       value,
       gradFunc: (dy: T, saved: T[]) => {
         const [qs, ks, vs, ps] = saved;
-        return [backward(dy, qs, ks, vs, ps, saved.length > 4 ? saved[4] : ps, saved.length > 5 ? saved[5] : null)];
+        return [attentionBackward(dy, shape, qs, ks, vs, ps, saved.length > 4 ? saved[4] : ps, saved.length > 5 ? saved[5] : null)];
       },
     };
   });
   return op(qkv);
 }
+
+// ---------------------------------------------------------------- gradients
+
+type GradFunc = (dy: T | T[], saved: T[], attrs: tf.NamedAttrMap) => Record<string, () => T>;
+type Gradient = { kernelName: string; inputsToSave?: string[]; gradFunc: GradFunc };
+
+/** op(a)·op(b)'s gradients as products of the same kernel (what tfjs's BatchMatMul gradient does), and Σ dy for the bias. */
+const matMulGrad: GradFunc = (dy, saved, attrs) => {
+  const [a, b] = saved;
+  const g = dy as T;
+  const { transposeA: tA, transposeB: tB, activation: act } = attrs as unknown as MatMulAttrs;
+  if (act !== "linear") throw new Error(`${MATMUL_KERNEL} with activation "${act}" has no gradient (linearGelu composes linear and gelu under a gradient tape)`);
+  const [da, db] = !tA && !tB ? [() => matMul(g, b, false, true), () => matMul(a, g, true, false)]
+    : !tA && tB ? [() => matMul(g, b), () => matMul(g, a, true, false)]
+    : tA && !tB ? [() => matMul(b, g, false, true), () => matMul(a, g)]
+    : [() => matMul(b, g, true, true), () => matMul(g, a, true, true)];
+  return { a: da, b: db, bias: () => sumRows(g) };
+};
+
+/** [dx, dgamma, dbeta] of LayerNorm at x, by the gradient kernel (all three at once, handed out by name). */
+function layerNormGrads(x: T, gamma: T, dy: T, eps: number): { dx: T; dgamma: T; dbeta: T } {
+  const [dx, dgamma, dbeta] = runMany(LAYER_NORM_GRAD_KERNEL, { x, gamma, dy }, { eps } satisfies LayerNormAttrs);
+  return { dx, dgamma, dbeta };
+}
+
+const GRADIENTS: Gradient[] = [
+  { kernelName: MATMUL_KERNEL, inputsToSave: ["a", "b"], gradFunc: matMulGrad },
+  {
+    kernelName: LAYER_NORM_KERNEL,
+    inputsToSave: ["x", "gamma"],
+    gradFunc: (dy, [x, gamma], attrs) => {
+      const g = layerNormGrads(x, gamma, dy as T, (attrs as unknown as LayerNormAttrs).eps);
+      return { x: () => g.dx, gamma: () => g.dgamma, beta: () => g.dbeta };
+    },
+  },
+  {
+    // The gradient at x + residual, which both summands get (the sum re-added rather than kept).
+    kernelName: ADD_LAYER_NORM_KERNEL,
+    inputsToSave: ["x", "residual", "gamma"],
+    gradFunc: (dy, [x, residual, gamma], attrs) => {
+      const sum = tf.add(x, residual);
+      const g = layerNormGrads(sum, gamma, dy as T, (attrs as unknown as LayerNormAttrs).eps);
+      sum.dispose();
+      return { x: () => g.dx, residual: () => tf.clone(g.dx), gamma: () => g.dgamma, beta: () => g.dbeta };
+    },
+  },
+  {
+    kernelName: DROPOUT_ADD_LAYER_NORM_KERNEL,
+    inputsToSave: ["x", "residual", "gamma"],
+    gradFunc: (dy, [x, residual, gamma], attrs) => {
+      const [dx, dresidual, dgamma, dbeta] = runMany(DROPOUT_ADD_LAYER_NORM_GRAD_KERNEL, { x, residual, gamma, dy: dy as T }, attrs);
+      return { x: () => dx, residual: () => dresidual, gamma: () => dgamma, beta: () => dbeta };
+    },
+  },
+  { kernelName: GELU_KERNEL, inputsToSave: ["x"], gradFunc: (dy, [x]) => ({ x: () => run(GELU_GRAD_KERNEL, { x, dy: dy as T }) }) },
+  // dy times the same mask: the kernel again, on dy.
+  { kernelName: DROPOUT_KERNEL, gradFunc: (dy, _saved, attrs) => ({ x: () => run(DROPOUT_KERNEL, { x: dy as T }, attrs) }) },
+];
+
+// ---------------------------------------------------------------- composed kernels (cpu, wasm, tensorflow)
+
+const INV_SQRT_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** x̂ = (x − mean)·rstd over the last axis, and rstd (biased variance, as torch). */
+function normalized(x: T, eps: number): { xhat: T; rstd: T } {
+  const mean = tf.mean(x, -1, true);
+  const xc = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(xc), -1, true);
+  const rstd = tf.rsqrt(tf.add(variance, eps));
+  return { xhat: tf.mul(xc, rstd), rstd };
+}
+
+/** Φ(x) = (1 + erf(x/√2))/2. */
+function normalCdf(x: T): T {
+  return tf.mul(tf.add(tf.erf(tf.mul(x, INV_SQRT_2)), 1), 0.5);
+}
+
+/**
+ * The kernels composed of tf ops, as tensor functions (no tape: they run inside kernel calls). The backends
+ * without programs of their own run these; the webgpu kernels fall back on them beyond their programs' limits.
+ */
+export const composed = {
+  layerNorm(x: T, gamma: T, beta: T, eps: number): T {
+    return tf.tidy(() => tf.add(tf.mul(normalized(x, eps).xhat, gamma), beta));
+  },
+  /** [dx, dgamma, dbeta]: dx = (dy·g − mean(dy·g) − x̂·mean(dy·g·x̂))·rstd, x̂ and rstd recomputed from x. */
+  layerNormGrad(x: T, gamma: T, dy: T, eps: number): T[] {
+    return tf.tidy(() => {
+      const { xhat, rstd } = normalized(x, eps);
+      const dxhat = tf.mul(dy, gamma);
+      const m1 = tf.mean(dxhat, -1, true);
+      const m2 = tf.mean(tf.mul(dxhat, xhat), -1, true);
+      const dx = tf.mul(tf.sub(tf.sub(dxhat, m1), tf.mul(xhat, m2)), rstd);
+      return [dx, sumRows(tf.mul(dy, xhat)), sumRows(dy)];
+    });
+  },
+  gelu(x: T): T {
+    return tf.tidy(() => tf.mul(x, normalCdf(x)));
+  },
+  /** dy·(Φ(x) + x·φ(x)). */
+  geluGrad(x: T, dy: T): T {
+    return tf.tidy(() => {
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), INV_SQRT_2PI);
+      return tf.mul(dy, tf.add(normalCdf(x), tf.mul(x, pdf)));
+    });
+  },
+  /** The matMul kernel through tfjs's matMul (see composedMatMul), GELU through the backend's GELU kernel. */
+  matMul(explicitTranspose: boolean) {
+    const product = composedMatMul(explicitTranspose);
+    return (a: T, b: T, attrs: MatMulAttrs, bias?: T): T => {
+      const y = product(a, b, attrs.transposeA, attrs.transposeB, bias);
+      if (attrs.activation !== "gelu") return y;
+      const out = gelu(y);
+      y.dispose();
+      return out;
+    };
+  },
+  attention: attentionComposed,
+  attentionBackward: attentionComposedBackward,
+};
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+const input = (args: KernelArgs, name: string) => args.inputs[name] as T;
+const attr = <A>(args: KernelArgs) => args.attrs as unknown as A;
+
+/**
+ * The kernel configs of the composed kernels for `backendName`: the kernel ops' implementations on cpu, wasm
+ * (explicit transposes: XNNPACK's fast path) and tensorflow, and on webgpu when its own kernels are turned off.
+ */
+export function composedKernelConfigs(backendName: string): tf.KernelConfig[] {
+  const mm = composed.matMul(backendName === "wasm");
+  const kernels: Array<[string, (args: KernelArgs) => T | T[]]> = [
+    [LAYER_NORM_KERNEL, (a) => composed.layerNorm(input(a, "x"), input(a, "gamma"), input(a, "beta"), attr<LayerNormAttrs>(a).eps)],
+    [ADD_LAYER_NORM_KERNEL, (a) => tf.tidy(() => composed.layerNorm(tf.add(input(a, "x"), input(a, "residual")), input(a, "gamma"), input(a, "beta"), attr<LayerNormAttrs>(a).eps))],
+    [LAYER_NORM_GRAD_KERNEL, (a) => composed.layerNormGrad(input(a, "x"), input(a, "gamma"), input(a, "dy"), attr<LayerNormAttrs>(a).eps)],
+    [GELU_KERNEL, (a) => composed.gelu(input(a, "x"))],
+    [GELU_GRAD_KERNEL, (a) => composed.geluGrad(input(a, "x"), input(a, "dy"))],
+    [MATMUL_KERNEL, (a) => mm(input(a, "a"), input(a, "b"), attr<MatMulAttrs>(a), a.inputs.bias ? input(a, "bias") : undefined)],
+  ];
+  return kernels.map(([kernelName, kernelFunc]) => ({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc }));
+}
+
+/** The backends whose kernel ops are the composed kernels (webgpu has programs of its own). */
+export const COMPOSED_KERNEL_BACKENDS = ["cpu", "wasm", "tensorflow"] as const;
+
+/** Registers the composed kernels for `backendName`, each unless a kernel of that name is already there. */
+export function registerComposedKernels(backendName: string): void {
+  for (const k of composedKernelConfigs(backendName)) if (!tf.getKernel(k.kernelName, backendName)) tf.registerKernel(k);
+}
+
+/** The ops' gradients and the composed kernels, registered when this module is first imported. */
+export const opsRegistered: true = (() => {
+  for (const g of GRADIENTS) tf.registerGradient(g as unknown as tf.GradConfig);
+  for (const b of COMPOSED_KERNEL_BACKENDS) registerComposedKernels(b);
+  return true as const;
+})();

@@ -7,7 +7,8 @@
 //    94 MB, over WebGPU's default 128 MiB binding limit only for larger vocabularies, but gradients of the
 //    stacked layers are not) and for shader-f16 / timestamp-query when the adapter has them;
 //  - flags: WEBGPU_CPU_FORWARD=false (small inputs would otherwise run on the CPU, costing a GPU→CPU copy)
-//    and a larger WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE (dispatches per queue submit; tfjs default 15);
+//    and a larger WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE (dispatches per queue submit; tfjs default 15; the
+//    submitBatch option of ./options.ts);
 //  - AddN split into chunks that fit the device's storage-buffer limit (./addN: the gradient norm adds 201 terms);
 //  - counters of dispatches, submits and synchronous reads, for the benchmarks (webgpuStats()).
 // Validation errors of the device (a bad shader, an oversized buffer) are printed instead of being lost.
@@ -16,10 +17,10 @@ import { loadDawn, GpuAdapterLike, GpuDeviceLike } from "./dawn";
 import { AdapterSummary, summarizeAdapter } from "./adapter";
 import { waitUntil } from "./eventPump";
 import { registerChunkedAddN } from "./addN";
+import { DEFAULT_WEBGPU_KERNEL_OPTIONS, kernelOptionsView } from "./options";
 
-/** Dispatches per queue submit (tfjs default 15). BERT_IMDB_WEBGPU_SUBMIT_BATCH overrides. */
-export const DEFAULT_SUBMIT_BATCH_SIZE = 64;
-export const SUBMIT_BATCH_ENV = "BERT_IMDB_WEBGPU_SUBMIT_BATCH";
+/** Dispatches per queue submit by default (tfjs's own default is 15); the submitBatch option changes it. */
+export const DEFAULT_SUBMIT_BATCH_SIZE = DEFAULT_WEBGPU_KERNEL_OPTIONS.submitBatch;
 
 export interface WebGPUStats {
   dispatches: number;
@@ -160,19 +161,16 @@ function syncReadClass(Base: BackendCtor): BackendCtor {
   return SyncReadWebGPUBackend;
 }
 
-/** Longest wait for one synchronous read (BERT_IMDB_WEBGPU_READ_TIMEOUT_S; default 30 min: a whole evaluation can be queued). */
-export const READ_TIMEOUT_ENV = "BERT_IMDB_WEBGPU_READ_TIMEOUT_S";
+/** Longest wait for one synchronous read (the readTimeoutS option; default 30 min: a whole evaluation can be queued). */
 function readTimeoutMs(): number {
-  const s = Number(process.env[READ_TIMEOUT_ENV] ?? 1800);
-  return Number.isFinite(s) && s > 0 ? s * 1000 : 1800_000;
+  return kernelOptionsView().readTimeoutS * 1000;
 }
 
-function submitBatchSize(): number {
-  const env = process.env[SUBMIT_BATCH_ENV];
-  if (env === undefined || env === "") return DEFAULT_SUBMIT_BATCH_SIZE;
-  const n = Number(env);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${SUBMIT_BATCH_ENV}="${env}" must be a positive integer (dispatches per queue submit)`);
-  return n;
+/** Sets the dispatches per queue submit of the running backend (none yet: it takes the option when created). */
+export function applySubmitBatch(n: number): void {
+  if (!deviceInfo) return;
+  tf.env().set("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE", n);
+  deviceInfo.submitBatchSize = n;
 }
 
 /** Limits worth raising to the adapter's maximum (WebGPU defaults are sized for web pages). */
@@ -199,7 +197,7 @@ async function createBackend(onCreated: () => void): Promise<unknown> {
   void device.lost.then((info) => {
     if (info.reason !== "destroyed") console.error(`WebGPU device lost (${info.reason}): ${info.message}`);
   });
-  const batch = submitBatchSize();
+  const batch = kernelOptionsView().submitBatch;
   tf.env().set("WEBGPU_CPU_FORWARD", false);
   tf.env().set("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE", batch);
   if (!backendClass) {

@@ -1,4 +1,5 @@
-// The shape of a custom compute program for tfjs-backend-webgpu (4.22) and of the backend calls that run one.
+// The shape of a custom compute program for tfjs-backend-webgpu (4.22), of the backend calls that run one, and
+// of the kernel functions that do (kernels/*.ts, one per kernel name, as tfjs-backend-webgpu's src/kernels/).
 // tfjs builds the WGSL around getUserCode(): a uniform block (NAN, INFINITY, each input's and the output's shape
 // and strides, `size` when asked for, then `uniforms`), the output as binding 0 (`result`, read_write) and the
 // inputs as read-only bindings named after variableNames. One program writes one output.
@@ -90,7 +91,29 @@ export abstract class FlatProgram implements WebGPUProgramLike {
   abstract getUserCode(): string;
 }
 
-/** Registers `kernelFunc` for "webgpu" under `name` unless a kernel of that name is already there. */
-export function registerWebGPUKernel(name: string, kernelFunc: unknown): void {
-  if (!tf.getKernel(name, "webgpu")) tf.registerKernel({ kernelName: name, backendName: "webgpu", kernelFunc: kernelFunc as tf.KernelFunc });
+/** What a kernel function receives: its inputs (the tensors passed to runKernel), the backend and the attributes. */
+export interface KernelArgs {
+  inputs: Record<string, TensorInfoLike | undefined>;
+  backend: unknown;
+  attrs?: Record<string, unknown>;
 }
+
+/** A kernel's output: TensorInfos of programs it ran, or tensors of the composed form it fell back on. */
+export type KernelResult = TensorInfoLike | tf.Tensor | Array<TensorInfoLike | tf.Tensor>;
+
+/** The KernelConfig of a webgpu kernel (kernels/*.ts export one each; ../registerKernels.ts registers them). */
+export function webgpuKernel(kernelName: string, kernelFunc: (args: KernelArgs) => KernelResult): tf.KernelConfig {
+  return { kernelName, backendName: "webgpu", kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
+
+/**
+ * An input as the tensor runKernel was given (kernels that fall back on the composed forms of src/models/ops.ts
+ * run tf ops on their inputs).
+ */
+export function asTensor(t: TensorInfoLike | undefined, what: string): tf.Tensor {
+  if (!(t instanceof tf.Tensor)) throw new Error(`${what}: expected a tensor input (call the kernel through tf.engine().runKernel)`);
+  return t;
+}
+
+export const i32 = (v: number) => ({ type: "int32" as const, data: [v] });
+export const f32 = (v: number) => ({ type: "float32" as const, data: [v] });

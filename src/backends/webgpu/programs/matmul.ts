@@ -1,24 +1,13 @@
-// A tiled matrix product for the large rank-2 products of BERT's linear layers (forward x·Wᵀ + b), as one
-// WebGPU program. tfjs's own packed matMul program computes 32×32 output tiles
-// with 4×4 values per thread; measured on an H100 through Dawn, the 50 linear products of one bert-base
-// evaluation batch (16 × 128 tokens) ran at ≈ 13 TFLOP/s that way. Here each workgroup of 256 threads
-// computes a 128×128 tile (8×8 values per thread, as two 4-wide halves so workgroup-memory reads are
-// contiguous vec4s) or, when there would be too few such tiles to fill the GPU, a 64×64 tile (4×4 per
-// thread), stepping through K 8 at a time via workgroup memory.
+// The tiled matrix product programs of the BertImdbMatMul kernel (kernels/matMul.ts): each workgroup of 256
+// threads computes a 128×128 output tile (8×8 values per thread, as two 4-wide halves so workgroup-memory reads
+// are contiguous vec4s) or a 64×64 one (4×4 per thread), stepping through K `bk` at a time via workgroup memory.
 // Operands may be transposed (A [M,K] or stored [K,M]; B [K,N] or stored [N,K]); an optional bias [N] is added
 // to every row, and optionally exact GELU applied to every output as it is stored (inference only). Two
 // programs: the vec4 one (Vec4MatMulProgram, the default wherever the sizes allow it: faster on the H100, see
-// environment.md) and the scalar one (TiledMatMulProgram; BERT_IMDB_MATMUL_VARIANT=scalar). Registered for "webgpu" as
-// BertImdbMatMul; `matMulTiled` calls it (no gradient of its own: src/models/ops.ts uses it inside the linear
-// layer's custom gradient, and `linearGeluInference` outside any gradient tape).
-import { tf } from "../tf";
+// environment.md) and the scalar one (TiledMatMulProgram).
 import { geluWgsl } from "./gelu";
-import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
+import { WebGPUProgramLike } from "../program";
 
-export const MATMUL_KERNEL = "BertImdbMatMul";
-
-/** K step per workgroup-memory stage (default; BERT_IMDB_MATMUL_BK=16 or 32 for measurements). */
-const DEFAULT_BK = 8;
 const THREADS = 256;
 /** Threads per tile side (16 × 16 = THREADS); each thread computes (tile/16)² values. */
 const SIDE = 16;
@@ -65,7 +54,7 @@ function microTile(TILE: number, BK: number, store: string): { shared: string; p
 }
 
 /** How a product is computed: operand layouts, bias, fused activation, tile side and K step. */
-interface ProductForm {
+export interface ProductForm {
   transposeA: boolean;
   transposeB: boolean;
   hasBias: boolean;
@@ -74,7 +63,7 @@ interface ProductForm {
   bk: number;
 }
 
-class TiledMatMulProgram implements WebGPUProgramLike {
+export class TiledMatMulProgram implements WebGPUProgramLike {
   variableNames: string[];
   outputShape: number[];
   shaderKey: string;
@@ -171,12 +160,12 @@ class TiledMatMulProgram implements WebGPUProgramLike {
  * then lands in workgroup memory as one vec4 store — the bias and the output four columns at a time, and the
  * next K slice is fetched into registers while the current one is multiplied out of workgroup memory (one
  * global-load latency hidden per slice). Same tiling as TiledMatMulProgram (128×128 or 64×64 per 256 threads).
- * Needs K and N divisible by 4, and M when A is stored [K,M]. The default (BERT_IMDB_MATMUL_VARIANT=scalar
- * turns it off) for the linear layer's forward x·Wᵀ and its two gradient products: on an H100 an evaluation
+ * Needs K and N divisible by 4, and M when A is stored [K,M]. The default (the matMulVariant option
+ * "scalar" turns it off) for the linear layer's forward x·Wᵀ and its two gradient products: on an H100 an evaluation
  * batch took 26.7–27.4 ms with it against 30.2–35.6 ms with the scalar program and 37.3–38.5 ms with tfjs's
  * matMul, and a training step's matrix products 58 ms of GPU time against 88 ms (environment.md).
  */
-class Vec4MatMulProgram extends TiledMatMulProgram {
+export class Vec4MatMulProgram extends TiledMatMulProgram {
   variableComponents: number[];
   outputComponent = 4;
 
@@ -264,96 +253,13 @@ class Vec4MatMulProgram extends TiledMatMulProgram {
 }
 
 /** M, K (from A) and K (from B), N of op(A)·op(B) for rank-2 shapes. */
-function productSizes(a: readonly number[], b: readonly number[], transposeA: boolean, transposeB: boolean): { m: number; k: number; kb: number; n: number } {
+export function productSizes(a: readonly number[], b: readonly number[], transposeA: boolean, transposeB: boolean): { m: number; k: number; kb: number; n: number } {
   const [m, k] = transposeA ? [a[1], a[0]] : [a[0], a[1]];
   const [kb, n] = transposeB ? [b[1], b[0]] : [b[0], b[1]];
   return { m, k, kb, n };
 }
 
 /** Whether the vec4 program can run op(A)·op(B) with these sizes. */
-function vec4Fits(m: number, k: number, n: number, transposeA: boolean): boolean {
+export function vec4Fits(m: number, k: number, n: number, transposeA: boolean): boolean {
   return k % 4 === 0 && n % 4 === 0 && (!transposeA || m % 4 === 0);
-}
-
-/** Which program the linear products use: "vec4" (the default; where the sizes allow it) or "scalar". */
-export const MATMUL_VARIANT_ENV = "BERT_IMDB_MATMUL_VARIANT";
-
-/** The matMul program BERT_IMDB_MATMUL_VARIANT asks for (unset or empty: vec4). */
-export function matMulVariant(): "vec4" | "scalar" {
-  const asked = (process.env[MATMUL_VARIANT_ENV] ?? "").trim().toLowerCase();
-  if (asked === "" || asked === "vec4") return "vec4";
-  if (asked === "scalar") return "scalar";
-  throw new Error(`${MATMUL_VARIANT_ENV}=${process.env[MATMUL_VARIANT_ENV]} is not a matMul variant: use vec4 (the default) or scalar`);
-}
-
-type Args = { inputs: Record<string, TensorInfoLike | undefined>; backend: unknown; attrs?: Record<string, unknown> };
-
-function matMulKernel(args: Args): TensorInfoLike {
-  const backend = args.backend as WebGPUKernelBackend;
-  const { a, b, bias } = args.inputs;
-  const transposeA = args.attrs?.transposeA === true;
-  const transposeB = args.attrs?.transposeB === true;
-  if (!a || !b || a.shape.length !== 2 || b.shape.length !== 2) throw new Error("tiled matMul (webgpu): a and b must be rank-2 tensors");
-  if (a.dtype !== "float32" || b.dtype !== "float32") throw new Error("tiled matMul (webgpu): a and b must be float32");
-  const { m, k, kb, n } = productSizes(a.shape, b.shape, transposeA, transposeB);
-  if (k !== kb) throw new Error(`tiled matMul (webgpu): inner sizes differ (${k} vs ${kb})`);
-  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== n)) throw new Error(`tiled matMul (webgpu): bias must be [${n}]`);
-  // 128×128 tiles give each thread the most work, but only when there are enough of them to fill the GPU
-  // (bert-base: 2,048 tokens × 768 outputs makes 96 such tiles on an H100's 132 SMs); else 64×64.
-  const forced = Number(process.env.BERT_IMDB_MATMUL_TILE);
-  const tile = forced === 64 || forced === 128 ? forced : Math.ceil(m / 128) * Math.ceil(n / 128) >= 256 ? 128 : 64;
-  const askedBk = Number(process.env.BERT_IMDB_MATMUL_BK);
-  const bk = askedBk === 16 || askedBk === 32 ? askedBk : DEFAULT_BK;
-  const vec4 = matMulVariant() === "vec4" && vec4Fits(m, k, n, transposeA);
-  const form: ProductForm = { transposeA, transposeB, hasBias: !!bias, gelu: args.attrs?.activation === "gelu", tile, bk };
-  const program = vec4 ? new Vec4MatMulProgram(m, n, form) : new TiledMatMulProgram(m, n, form);
-  const inputs = bias ? [a, b, bias] : [a, b];
-  return backend.runWebGPUProgram(program, inputs, "float32", [
-    { type: "int32", data: [m] },
-    { type: "int32", data: [n] },
-    { type: "int32", data: [k] },
-  ]);
-}
-
-/** Registers the tiled matMul kernel for "webgpu" (idempotent: an existing registration is kept). */
-export function registerWebGPUMatMul(): void {
-  registerWebGPUKernel(MATMUL_KERNEL, matMulKernel);
-}
-
-/** Smallest output side worth a 128×128 tile; smaller products stay with tfjs's kernels. */
-const MIN_SIDE = 64;
-
-/**
- * op(a)·op(b) (+ bias) through the tiled kernel when the active backend has it and the product is large
- * enough; null otherwise (the caller uses tfjs's matMul). Rank-2 float32 only; no gradient. `activation`
- * "gelu" applies exact GELU to every output in the same pass (for inference: nothing is kept for a gradient).
- */
-export function matMulTiled(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false, bias?: tf.Tensor, activation?: "gelu"): tf.Tensor | null {
-  if (a.rank !== 2 || b.rank !== 2 || a.dtype !== "float32" || b.dtype !== "float32") return null;
-  if (!tf.getKernel(MATMUL_KERNEL, tf.getBackend())) return null;
-  const { m, n } = productSizes(a.shape, b.shape, transposeA, transposeB);
-  if (m < MIN_SIDE || n < MIN_SIDE) return null;
-  const inputs: Record<string, tf.Tensor> = bias ? { a, b, bias } : { a, b };
-  return tf.engine().runKernel(MATMUL_KERNEL, inputs, { transposeA, transposeB, activation: activation ?? "" }) as tf.Tensor;
-}
-
-/**
- * GELU(x·Wᵀ + b) in one dispatch when no gradient is being recorded (evaluation, the pipeline) and the tiled
- * kernel takes the product; null otherwise (the caller composes linear and GELU, which training needs anyway:
- * GELU's gradient wants the pre-activation values this does not keep).
- */
-export function linearGeluInference(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
-  const recording = (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
-  return recording ? null : matMulTiled(x, w, false, true, b, "gelu");
-}
-
-/**
- * op(a)·op(b) through the vec4 program when it is the variant in use (the default) and the sizes fit it; null
- * otherwise (the caller keeps its own matMul). The linear layer's gradient products use it: with the scalar
- * tiled program they were slower than tfjs's on the H100, so only the vec4 form is offered there.
- */
-export function matMulVec4(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor | null {
-  if (matMulVariant() !== "vec4" || a.rank !== 2 || b.rank !== 2) return null;
-  const { m, k, n } = productSizes(a.shape, b.shape, transposeA, transposeB);
-  return vec4Fits(m, k, n, transposeA) ? matMulTiled(a, b, transposeA, transposeB) : null;
 }

@@ -1,7 +1,5 @@
-// The gradient of the fused attention (attention.ts) with respect to the fused projections qkv, in two WebGPU
-// dispatches instead of the ≈ 14 of the composed form (transposes to heads, four batched matMuls, the softmax
-// gradient, the stacking back). With P the probabilities, Z the dropout mask (1 without dropout), U = P∘Z, dO
-// the gradient of the context and O the context:
+// The two programs of the attention gradient (kernels/attentionGrad.ts). With P the probabilities, Z the
+// dropout mask (1 without dropout), U = P∘Z, dO the gradient of the context and O the context:
 //   dP = dO·Vᵀ,  D_i = Σ_j U_ij dP_ij = dO_i·O_i,  dS = P∘(Z∘dP − D)·scale,  dQ = dS·K,  dK = dSᵀ·Q,  dV = Uᵀ·dO
 // (torch's softmax gradient p·(dp − Σ p·dp) with dropout's mask inside). P is recomputed from q and k, the
 // mask from its seed; nothing of the forward pass is kept but qkv and the context.
@@ -10,14 +8,10 @@
 //   columns  one invocation per key j of one (batch, head): dK_j = Σ_i dS_ij q_i and dV_j = Σ_i U_ij dO_i over
 //            all queries, and writes d(qkv) for token j (dQ copied from the scratch)
 // Keys (rows pass) and queries with their dO (columns pass) are staged 64 at a time in workgroup memory, as the
-// forward kernel does. Registered for "webgpu" as BertImdbAttentionGrad.
-import { tf } from "../tf";
-import { attentionAttrs, attentionCall, attentionDropoutHelpers, attentionIndices, type AttentionShape } from "./attention";
-import { DROPOUT_UNIFORMS, dropoutUniforms, type DropoutSite } from "./dropout";
-import { TensorInfoLike, WebGPUKernelBackend, WebGPUProgramLike, registerWebGPUKernel } from "./program";
-import { trainFusedAsked } from "./trainFused";
-
-export const ATTENTION_GRAD_KERNEL = "BertImdbAttentionGrad";
+// forward program does.
+import { attentionDropoutHelpers, attentionIndices } from "./attention";
+import { DROPOUT_UNIFORMS } from "./dropout";
+import { WebGPUProgramLike } from "../program";
 
 const ROWS = 64;
 /** Largest head size whose two staged 64-row blocks fit 32 KiB of workgroup memory (the WebGPU default). */
@@ -64,7 +58,7 @@ abstract class GradProgram implements WebGPUProgramLike {
 }
 
 /** dS and U rows and dQ: output [2·B·heads·S·S + B·S·H] (dS plane, U plane, dQ as [B·S, H]). */
-class RowsProgram extends GradProgram {
+export class RowsProgram extends GradProgram {
   variableNames: string[];
   variableComponents: number[];
   outputShape: number[];
@@ -160,7 +154,7 @@ class RowsProgram extends GradProgram {
 }
 
 /** d(qkv) [B·S, 3·H] from the rows pass's scratch: dQ copied, dK and dV summed over the queries. */
-class ColumnsProgram extends GradProgram {
+export class ColumnsProgram extends GradProgram {
   variableNames = ["QKV", "DY", "G"];
   variableComponents = [4, 4, 1];
   outputShape: number[];
@@ -213,45 +207,4 @@ class ColumnsProgram extends GradProgram {
         }
       }`;
   }
-}
-
-function attentionGradKernel(args: { inputs: Record<string, TensorInfoLike | undefined>; backend: unknown; attrs?: Record<string, unknown> }): TensorInfoLike {
-  const backend = args.backend as WebGPUKernelBackend;
-  const what = "attention gradient (webgpu)";
-  const { attrs, qkv, mask, site, uniforms } = attentionCall(what, args);
-  const { batch, seq, heads, headSize } = attrs;
-  const { ctx, dy } = args.inputs;
-  for (const [name, t] of [["ctx", ctx], ["dy", dy]] as const) {
-    if (!t || t.shape.join() !== [batch * seq, heads * headSize].join()) throw new Error(`${what}: ${name} must be [${batch * seq}, ${heads * headSize}], got ${t ? `[${t.shape.join(", ")}]` : "nothing"}`);
-  }
-  const rowInputs = [qkv, dy!, ctx!, ...(mask ? [mask] : [])];
-  const scratch = backend.runWebGPUProgram(new RowsProgram(batch, seq, heads, headSize, !!mask, site != null), rowInputs, "float32", [...uniforms, ...(site ? dropoutUniforms(site) : [])]);
-  try {
-    return backend.runWebGPUProgram(new ColumnsProgram(batch, seq, heads, headSize), [qkv, dy!, scratch], "float32", uniforms);
-  } finally {
-    backend.disposeData(scratch.dataId);
-  }
-}
-
-/** Registers the attention gradient kernel for "webgpu" (idempotent: an existing registration is kept). */
-export function registerWebGPUAttentionGrad(): void {
-  registerWebGPUKernel(ATTENTION_GRAD_KERNEL, attentionGradKernel);
-}
-
-/**
- * True when BERT_IMDB_WEBGPU_TRAIN_FUSED=1 asks for the fused training kernels, the active backend has the
- * gradient kernel and it supports this head size (a multiple of 4, ≤ 64).
- */
-export function hasFusedAttentionGrad(headSize: number): boolean {
-  return headSize % 4 === 0 && headSize <= MAX_GRAD_HEAD && tf.getKernel(ATTENTION_GRAD_KERNEL, tf.getBackend()) != null && trainFusedAsked();
-}
-
-/**
- * d(qkv) [batch·seq, 3·hidden] of the fused attention, from qkv, its context output `ctx` and the context's
- * gradient `dy`, with the same mask and dropout site as the forward pass. No gradient of its own.
- */
-export function attentionFusedGrad(qkv: tf.Tensor, ctx: tf.Tensor, dy: tf.Tensor, shape: AttentionShape, maskBias: tf.Tensor | null, dropout: DropoutSite | null): tf.Tensor {
-  const attrs = attentionAttrs(shape, dropout);
-  const inputs: Record<string, tf.Tensor> = maskBias ? { qkv, ctx, dy, mask: maskBias } : { qkv, ctx, dy };
-  return tf.engine().runKernel(ATTENTION_GRAD_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
