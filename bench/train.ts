@@ -6,6 +6,9 @@
 //          [--steps N (default 3; 0 = evaluation only)] [--batch B (default 16)] [--accum A (default 1: micro-batches of B per step)]
 //          [--seq S (default 128)] [--eval-batch E (default 16)] [--eval-batches N (default 3)]
 //          [--compare-composed]  (also time the tf-ops AdamW fallback against the fused kernel, one step)
+//          [--read-every N]  (steps issued between reads of their loss and norm; default the Trainer's: 8 on webgpu, else 1)
+//          and on webgpu the kernels' options of bench/gpu/kernelFlags.ts, e.g. [--matmul-variant vec4|scalar]
+//          [--train-fused 0|1] [--submit-batch N]
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { initBackend, BackendName } from "../src/backends/initBackend";
@@ -21,6 +24,7 @@ import { figureReadInterval, PendingStep, TrainStepper } from "../src/trainer/tr
 import { predictionLoop } from "../src/trainer/predictionLoop";
 import type { LabeledDataset } from "../src/trainer/labeledDataset";
 import { PRESETS } from "../src/presets";
+import { applyKernelFlags } from "./gpu/kernelFlags";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -74,7 +78,7 @@ function randomDataset(rng: Rng, rows: number, seq: number, vocab: number): Labe
   }
 }
 
-async function benchModel(name: string, config: BertConfigJson, o: { steps: number; batch: number; accum: number; seq: number; evalBatch: number; evalBatches: number; compareComposed: boolean }): Promise<void> {
+async function benchModel(name: string, config: BertConfigJson, o: { steps: number; batch: number; accum: number; seq: number; evalBatch: number; evalBatches: number; compareComposed: boolean; readEvery: number }): Promise<void> {
   const t0 = performance.now();
   const model = BertForSequenceClassification.fromConfig(config, { seed: 1, numLabels: 2 });
   const nParams = model.numParameters();
@@ -102,7 +106,7 @@ async function benchModel(name: string, config: BertConfigJson, o: { steps: numb
     console.log(`warm-up step: ${warmSecs.toFixed(2)} s (forward+backward ${warm.forwardBackwardSeconds.toFixed(2)} s, clip+AdamW ${warm.optimizerSeconds.toFixed(2)} s), loss ${warm.loss.toFixed(4)}`);
     // Steps are issued back to back and their loss and norm read every `readEvery` steps, as the Trainer does
     // (8 on webgpu: a read makes the host wait for the GPU; 1 elsewhere, where a read costs nothing).
-    const readEvery = figureReadInterval();
+    const readEvery = o.readEvery || figureReadInterval();
     let fb = 0;
     let opt = 0;
     let pending: PendingStep[] = [];
@@ -173,11 +177,12 @@ async function benchModel(name: string, config: BertConfigJson, o: { steps: numb
 }
 
 async function main(): Promise<void> {
+  const kernelOptions = applyKernelFlags();
   const info = await initBackend((arg("backend") as BackendName | undefined) ?? undefined);
-  console.log(`backend: ${tf.getBackend()} — device: ${info.device}; fused AdamW kernel: ${hasFusedAdamW() ? "yes" : "no (composed tf ops)"}`);
+  console.log(`backend: ${tf.getBackend()} — device: ${info.device}; fused AdamW kernel: ${hasFusedAdamW() ? "yes" : "no (composed tf ops)"}${tf.getBackend() === "webgpu" ? `; ${kernelOptions}` : ""}`);
   const which = arg("model") ?? "both";
   if (!["base", "quick", "both"].includes(which)) throw new Error(`--model must be base, quick or both, got ${which}`);
-  const o = { steps: positiveInt("steps", 3, 0), batch: positiveInt("batch", 16), accum: positiveInt("accum", 1), seq: positiveInt("seq", 128), evalBatch: positiveInt("eval-batch", 16), evalBatches: positiveInt("eval-batches", 3), compareComposed: flag("compare-composed") };
+  const o = { steps: positiveInt("steps", 3, 0), batch: positiveInt("batch", 16), accum: positiveInt("accum", 1), seq: positiveInt("seq", 128), evalBatch: positiveInt("eval-batch", 16), evalBatches: positiveInt("eval-batches", 3), compareComposed: flag("compare-composed"), readEvery: positiveInt("read-every", 0, 0) };
   if (!fs.existsSync(BASE_CONFIG)) throw new Error(`${BASE_CONFIG} is missing: the bench reads bert-base-uncased's config.json from ../shared (set BERT_IMDB_SHARED)`);
   const base = JSON.parse(fs.readFileSync(BASE_CONFIG, "utf8")) as BertConfigJson;
   if (which !== "base") await benchModel("quick preset (hidden 128, 2 layers)", { ...base, ...PRESETS.quick.modelShape }, o);

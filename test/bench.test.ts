@@ -1,6 +1,6 @@
 // npm run bench:train (bench/train.ts) on the cpu backend at a tiny size: the script the GPU figures in
 // environment.md come from must keep running, report the backend, and read the steps' figures in the groups the
-// Trainer uses (BERT_IMDB_TRAIN_READ_EVERY). bert-base's config.json comes from assets/, so no ../shared is needed.
+// bench asks for (--read-every). bert-base's config.json comes from assets/, so no ../shared is needed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -8,10 +8,10 @@ import * as path from "node:path";
 
 const ROOT = path.join(__dirname, "..");
 
-function runBench(args: string[], env: Record<string, string>): string {
+function runBench(args: string[]): string {
   const r = spawnSync(process.execPath, ["--import", "tsx", "bench/train.ts", ...args], {
     cwd: ROOT,
-    env: { ...process.env, BERT_IMDB_SHARED: path.join(ROOT, "assets"), ...env },
+    env: { ...process.env, BERT_IMDB_SHARED: path.join(ROOT, "assets") },
     encoding: "utf8",
     timeout: 180_000,
   });
@@ -20,8 +20,8 @@ function runBench(args: string[], env: Record<string, string>): string {
   return out;
 }
 
-test("bench:train runs on cpu: backend named, steps read in the Trainer's groups, train and eval samples/s printed", () => {
-  const out = runBench(["--backend", "cpu", "--model", "quick", "--steps", "3", "--batch", "2", "--seq", "16", "--eval-batch", "2", "--eval-batches", "2"], { BERT_IMDB_TRAIN_READ_EVERY: "2" });
+test("bench:train runs on cpu: backend named, steps read in the groups asked for, train and eval samples/s printed", () => {
+  const out = runBench(["--backend", "cpu", "--model", "quick", "--steps", "3", "--batch", "2", "--seq", "16", "--eval-batch", "2", "--eval-batches", "2", "--read-every", "2"]);
   assert.match(out, /^backend: cpu — device: /m);
   for (const step of [1, 2, 3]) assert.match(out, new RegExp(`^step ${step}: loss \\d+\\.\\d+, grad_norm \\d+\\.\\d+`, "m"));
   // Read every 2: steps 1–2 together, then the last step alone at the end.
@@ -33,8 +33,11 @@ test("bench:train runs on cpu: backend named, steps read in the Trainer's groups
   assert.ok(evalLine && Number(evalLine[1]) > 0, `no EVAL line with samples/s over 2 batches:\n${out}`);
 });
 
-test("bench:train names a bad argument", () => {
+test("bench:train names a bad argument, the kernels' options included", () => {
   const r = spawnSync(process.execPath, ["--import", "tsx", "bench/train.ts", "--backend", "cpu", "--model", "large"], { cwd: ROOT, env: { ...process.env, BERT_IMDB_SHARED: path.join(ROOT, "assets") }, encoding: "utf8", timeout: 120_000 });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /--model must be base, quick or both, got large/);
+  const k = spawnSync(process.execPath, ["--import", "tsx", "bench/train.ts", "--backend", "cpu", "--matmul-variant", "vec8"], { cwd: ROOT, env: { ...process.env, BERT_IMDB_SHARED: path.join(ROOT, "assets") }, encoding: "utf8", timeout: 120_000 });
+  assert.notEqual(k.status, 0);
+  assert.match(k.stderr, /matMulVariant must be "vec4" or "scalar", got "vec8"/);
 });

@@ -6,7 +6,8 @@
 // should make one, at its end.
 // Each is then timed (median wall time over --repeat runs): on a software adapter that mixes host and "GPU"
 // work on the same cores, so compare such times only side by side on one machine.
-// Options: --layers 12 --hidden 64 --batch 2 --seq 128 --repeat 10 --top 12 (kernel names listed) (the count depends on the layers, not on the sizes).
+// Options: --layers 12 --hidden 64 --batch 2 --seq 128 --repeat 10 --top 12 (kernel names listed) (the count depends on the layers, not on the sizes),
+// and the kernel options of bench/gpu/kernelFlags.ts, e.g. --train-fused 1 (the fused attention and dropout kernels in training).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { initBackend } from "../../src/backends/initBackend";
@@ -16,6 +17,7 @@ import { BertForSequenceClassification, computeLoss } from "../../src/models";
 import { AdamW } from "../../src/trainer/adamw";
 import { linearScheduleWithWarmup } from "../../src/trainer/lrSchedule";
 import { TrainStepper } from "../../src/trainer/trainStep";
+import { applyKernelFlags } from "./kernelFlags";
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,6 +57,7 @@ async function count(label: string, fn: () => unknown, repeat: number): Promise<
 const TOP = arg("top", 12);
 
 async function main(): Promise<void> {
+  const options = applyKernelFlags();
   await initBackend("webgpu");
   const dev = webgpuDeviceInfo();
   const layers = arg("layers", 12);
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
   const batch = { inputIds: ids, attentionMask: tf.onesLike(ids), tokenTypeIds: tf.zerosLike(ids), labels: tf.tensor1d(Array.from({ length: B }, (_, i) => i % 2), "int32") };
   const optimizer = new AdamW(model.namedParameters(), { lr: 2e-5, weightDecay: 0.01 });
   const stepper = new TrainStepper(model, optimizer, linearScheduleWithWarmup(2e-5, 0, 1000), computeLoss, 1.0);
-  console.log(`webgpu adapter: ${dev ? `${dev.adapter.vendor} ${dev.adapter.device}` : "?"}; ${layers} layers, hidden ${hidden}, batch ${B} × ${S}`);
+  console.log(`webgpu adapter: ${dev ? `${dev.adapter.vendor} ${dev.adapter.device}` : "?"}; ${layers} layers, hidden ${hidden}, batch ${B} × ${S}; ${options}`);
   let seed = 1;
   await count("training step (forward, backward, clipping, AdamW)", () => stepper.step([batch], [seed++]), repeat);
   await count("evaluation batch (forward, logits read back)", () => tf.tidy(() => model.forward(batch).logits.dataSync()), repeat);
