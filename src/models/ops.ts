@@ -5,8 +5,9 @@
 //                implementation on every backend — WGSL programs on webgpu (src/backends/webgpu/kernels/), and
 //                for cpu, wasm and tensorflow the composed implementations at the end of this file (the same tf
 //                ops these building blocks were before, so the values are those of the composed forms).
-//   fused ops    dropout, dropoutAddLayerNorm, attention: a fused kernel where the backend registers one (the
-//                webgpu backend does with its trainFused option), else composed of kernel ops and tf ops whose
+//   fused ops    dropout, dropoutAddLayerNorm, attention: a fused kernel where the backend registers one (webgpu
+//                registers attention's always, and with its trainFused option the dropout kernels and attention's
+//                gradient, which attention with dropout needs), else composed of kernel ops and tf ops whose
 //                autodiff keeps the dropout mask and the attention probabilities for the backward pass (a
 //                kernel's gradient could only recompute them, and on cpu/wasm a dropout mask costs as much to
 //                recompute in JavaScript as to make).
