@@ -1,6 +1,6 @@
 // Dropout masks from a counter-based hash: element i of a mask seeded with `seed` is kept when
 // mix(seed, i) ≥ rate·2³², so every element is computed independently of the others. That lets a GPU build a
-// mask in one dispatch (src/backends/webgpu/dropout.ts registers the same function as a WGSL kernel, bit for
+// mask in one dispatch (src/backends/webgpu/kernels/dropoutMask.ts registers the same function as a WGSL kernel, bit for
 // bit) instead of generating ~94 M numbers per bert-base step in JavaScript and uploading them (2.8 s of a
 // 3.5 s step on the GPU host, measured); cpu and wasm run the JavaScript below. The same seed gives the same
 // mask on every backend, so training stays reproducible and resumable across backends.
