@@ -182,7 +182,8 @@ export class StaticImageSession {
   /** Adds images to the notebook file `file` (rewritten only when something was added). Null without Chromium. */
   async addToFile(file: string): Promise<AddImagesResult | null> {
     const nb = readNotebook(file);
-    if (![...outputsOf(nb)].some(({ output }) => plotlyFigureOf(output) && !output.data?.["image/png"])) return { figures: [...outputsOf(nb)].filter(({ output }) => plotlyFigureOf(output)).length, added: 0, failed: [] };
+    const figures = [...outputsOf(nb)].filter(({ output }) => plotlyFigureOf(output));
+    if (figures.every(({ output }) => output.data?.["image/png"])) return { figures: figures.length, added: 0, failed: [] };
     const renderer = await this.ensureRenderer();
     if (!renderer) return null;
     const result = await addStaticImages(nb, (fig) => renderer.render(fig));
