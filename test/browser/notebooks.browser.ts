@@ -54,7 +54,11 @@ function missingTools(): string | null {
   return null;
 }
 
-const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "bert-imdb-browser-"));
+const skipReason = missingTools();
+if (skipReason && process.env.CI === "true") throw new Error(`CI=true: the browser test cannot run: ${skipReason}`);
+if (skipReason) console.log(`# browser test skipped: ${skipReason}`);
+
+const tmpRoot = skipReason ? "" : fs.mkdtempSync(path.join(os.tmpdir(), "bert-imdb-browser-"));
 const runDir = path.join(tmpRoot, "run");
 const shotsDir = path.join(runDir, "browser");
 const notebookDir = path.join(tmpRoot, "notebooks");
@@ -78,7 +82,7 @@ const runs: Record<string, NotebookRun> = {};
 
 /** Stops everything this test started and removes the temporary folder except the screenshots. */
 async function cleanUp(): Promise<void> {
-  if (cleanedUp) return;
+  if (cleanedUp || !tmpRoot) return;
   cleanedUp = true;
   const withTimeout = (p: Promise<unknown>, ms: number) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
   await withTimeout(context?.close() ?? Promise.resolve(), 15_000);
@@ -247,10 +251,6 @@ async function runHeadless(only: string, reserveMs: number): Promise<void> {
   assert.equal(code, 0, `the runner executed notebooks ${only} without a failing cell`);
   log(`notebooks ${only} done headless in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
-
-const skipReason = missingTools();
-if (skipReason && process.env.CI === "true") throw new Error(`CI=true: the browser test cannot run: ${skipReason}`);
-if (skipReason) console.log(`# browser test skipped: ${skipReason}`);
 
 before(async () => {
   if (skipReason) return;
