@@ -124,7 +124,7 @@ test("saveFineTuned is atomic: a failure keeps the previous folder, a crash leav
   const crashDir = path.join(parent, "crashed");
   const script = `
     const { saveFineTuned } = require(${JSON.stringify(path.resolve(__dirname, "../src/models/save"))});
-    const { BertForSequenceClassification } = require(${JSON.stringify(path.resolve(__dirname, "../src/model"))});
+    const { BertForSequenceClassification } = require(${JSON.stringify(path.resolve(__dirname, "../src/models"))});
     (async () => {
       const model = await BertForSequenceClassification.fromPretrained(${JSON.stringify(TINY())}, { quiet: true });
       await saveFineTuned(${JSON.stringify(crashDir)}, { model, tokenizer: { savePretrained: () => process.exit(3) } });
