@@ -6,12 +6,9 @@
 // when wasm cannot start. A software WebGPU adapter (Mesa llvmpipe, SwiftShader: shaders on the CPU) is skipped
 // by the automatic choice but used when asked for. `BERT_IMDB_BACKEND=webgpu|tensorflow|wasm|cpu` or the `name`
 // argument forces one (an error, not a silent fallback, if it cannot start). WebGPU details: ./webgpu.
-// wasm runs multi-threaded (os.availableParallelism() XNNPACK threads, BERT_IMDB_WASM_THREADS=N to change, 1 to
-// turn off; how: ./wasmThreads); when threads cannot start it runs on 1 thread and its line says why.
 import * as os from "node:os";
 import { tf } from "./tf";
 import { guardWasmHeap } from "./wasmGuard";
-import { startThreadedWasm, wasmThreadsCount, wasmThreadsWanted } from "./wasmThreads";
 import { describeAdapter, describeWebGPUDevice, probeWebGPU, registerWebGPUBackend, registerWebGPUKernels, webgpuDeviceInfo } from "./webgpu/index";
 
 export type BackendName = "webgpu" | "tensorflow" | "wasm" | "cpu";
@@ -19,7 +16,7 @@ export type BackendName = "webgpu" | "tensorflow" | "wasm" | "cpu";
 export interface BackendInfo {
   /** TensorFlow.js backend name as tf.getBackend() reports it. */
   backend: BackendName;
-  /** What runs the kernels, in words (e.g. "CPU: WebAssembly SIMD (XNNPACK), 2 threads, heap ≤ 4 GiB: …"). */
+  /** What runs the kernels, in words (e.g. "CPU: WebAssembly SIMD (XNNPACK), 1 thread"). */
   device: string;
   /** Why this backend was chosen. */
   reason: string;
@@ -122,26 +119,12 @@ async function tryTensorflowGpu(skipped: string[]): Promise<string | null> {
   return "GPU (CUDA) through the TensorFlow C library (tfjs-node-gpu)";
 }
 
-/** Why the wasm backend of this process runs on 1 thread (set when initBackend first starts it). */
-let wasmOneThreadWhy: string | null = null;
-
 async function tryWasm(skipped: string[]): Promise<string | null> {
   try {
     require("@tensorflow/tfjs-backend-wasm");
   } catch (err) {
     skipped.push(`wasm: @tensorflow/tfjs-backend-wasm failed to load (${errText(err)})`);
     return null;
-  }
-  // Threads first (tfjs-backend-wasm keeps them off under Node; ./wasmThreads turns them on), else 1 thread with
-  // the reason. The thread count is fixed when the backend first starts in a process.
-  if (wasmThreadsCount() === null) {
-    const wanted = wasmThreadsWanted(); // a malformed BERT_IMDB_WASM_THREADS is an error, as for BERT_IMDB_BACKEND
-    if (wanted.threads > 1) {
-      const started = await startThreadedWasm(wanted.threads);
-      wasmOneThreadWhy = started.ok ? `XNNPACK's pool took 1 of the ${wanted.threads} threads asked for` : `threads could not start: ${started.reason}`;
-    } else {
-      wasmOneThreadWhy = wanted.source.startsWith("os.") ? `one CPU: ${wanted.source}` : wanted.source;
-    }
   }
   if (!(await activate("wasm", skipped))) return null;
   // Sanity check: a small product must match the exact result (a broken wasm build would fail here).
@@ -152,9 +135,8 @@ async function tryWasm(skipped: string[]): Promise<string | null> {
   }
   guardWasmHeap();
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  const threads = wasmThreadsCount() ?? 1;
-  const count = threads > 1 ? `${threads} threads` : `1 thread (${wasmOneThreadWhy ?? "the backend was started before initBackend, without threads"})`;
-  return `CPU: WebAssembly${simd ? " SIMD" : ""} (XNNPACK), ${count}, heap ≤ 4 GiB: ${cpuModel()}`;
+  const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+  return `CPU: WebAssembly${simd ? " SIMD" : ""} (XNNPACK), ${threads ? "multi-threaded" : "1 thread"}, heap ≤ 4 GiB: ${cpuModel()}`;
 }
 
 /** WebGPU through Dawn; a software adapter only when `allowSoftware` (asked for by name). */

@@ -1,10 +1,6 @@
 // Protection for the wasm backend's 4 GiB heap: when Emscripten's malloc cannot grow the heap it returns 0,
 // and tfjs-backend-wasm would then write the tensor at offset 0, silently aliasing other data. The guard makes
 // such an allocation throw a clear error instead, and reports how much of the heap is in use.
-// With wasm threads (./wasmThreads) the heap is a shared WebAssembly.Memory (a SharedArrayBuffer, also capped at
-// 4 GiB): a SharedArrayBuffer never grows, each growth gives the memory a new, longer one, and a view made before
-// it (HEAPU8, when the heap grew on another thread) keeps the old length. So the heap's size is read from the
-// memory itself, never from a view's buffer.
 import { tf } from "./tf";
 
 export const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3;
@@ -12,8 +8,6 @@ export const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3;
 interface WasmModule {
   _malloc(n: number): number;
   HEAPU8: Uint8Array;
-  /** Emscripten's memory object (the threaded build exports it; its buffer is always the current one). */
-  wasmMemory?: { readonly buffer: ArrayBufferLike };
   __bertImdbGuarded?: boolean;
 }
 
@@ -21,11 +15,6 @@ function wasmModule(): WasmModule | null {
   if (tf.getBackend() !== "wasm") return null;
   const be = tf.backend() as unknown as { wasm?: WasmModule };
   return be.wasm ?? null;
-}
-
-/** The heap's current size in bytes: the memory's own buffer, not a view's (stale after a growth elsewhere). */
-function heapLength(wasm: WasmModule): number {
-  return wasm.wasmMemory ? wasm.wasmMemory.buffer.byteLength : wasm.HEAPU8.buffer.byteLength;
 }
 
 export class WasmHeapExhaustedError extends Error {
@@ -49,9 +38,8 @@ export function guardWasmHeap(): boolean {
     const p = malloc(n);
     const start = p >>> 0;
     // Failure shows either as a null pointer or, once the heap is near 4 GiB, as a block whose end wraps
-    // past the 32-bit address space (beyond the heap); both would let tfjs write over unrelated memory. (HEAPU8 is
-    // the fast check; the memory's own length decides, HEAPU8 being possibly stale with shared memory.)
-    if (n > 0 && (start === 0 || (start + n > wasm.HEAPU8.length && start + n > heapLength(wasm)))) throw new WasmHeapExhaustedError(n, heapLength(wasm));
+    // past the 32-bit address space (beyond the heap); both would let tfjs write over unrelated memory.
+    if (n > 0 && (start === 0 || start + n > wasm.HEAPU8.length)) throw new WasmHeapExhaustedError(n, wasm.HEAPU8.buffer.byteLength);
     return p;
   };
   wasm.__bertImdbGuarded = true;
@@ -61,5 +49,5 @@ export function guardWasmHeap(): boolean {
 /** Current size of the wasm heap in bytes (it only grows), or null when the backend is not wasm. */
 export function wasmHeapBytes(): number | null {
   const wasm = wasmModule();
-  return wasm ? heapLength(wasm) : null;
+  return wasm ? wasm.HEAPU8.buffer.byteLength : null;
 }
