@@ -80,10 +80,6 @@ export function columnType(c: Column): ColumnType {
   return "string";
 }
 
-export function columnLength(c: Column): number {
-  return c.length;
-}
-
 export function gatherColumn(c: Column, indices: ArrayLike<number>): Column {
   if (c instanceof IntSequences) return c.gather(indices);
   if (c instanceof Int32Array || c instanceof Float32Array) {

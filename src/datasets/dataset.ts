@@ -143,12 +143,12 @@ export class Dataset {
 
   /** Rows at `indices` (in that order; repeats allowed), like datasets' `select`. */
   select(indices: ArrayLike<number> | Iterable<number>): Dataset {
-    const idx = Int32Array.from(indices as ArrayLike<number>);
+    const given = Array.from(indices as Iterable<number>);
     const n = this.numRows;
-    for (let j = 0; j < idx.length; j++) {
-      const i = (indices as ArrayLike<number>)[j] ?? idx[j];
+    given.forEach((i, j) => {
       if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`select: index ${i} (position ${j}) is out of range for ${n} rows.`);
-    }
+    });
+    const idx = Int32Array.from(given);
     const cols = new Map([...this.cols].map(([k, c]) => [k, gatherColumn(c, idx)] as const));
     return this.derive(cols, gatherColumn(this.sourceIndices, idx) as Int32Array, fingerprint(this.fingerprint, "select", idx));
   }
@@ -181,12 +181,7 @@ export class Dataset {
    * the columns it returns, as datasets' map. The result is cached under cacheDir by fingerprint; see ./map.ts.
    */
   map(fn: MapFunction, opts: MapOptions = {}): Promise<Dataset> {
-    return mapDataset(this, fn, opts, (cols, fp) => {
-      const merged = new Map(this.cols);
-      for (const name of opts.removeColumns === undefined ? [] : typeof opts.removeColumns === "string" ? [opts.removeColumns] : opts.removeColumns) merged.delete(name);
-      for (const [k, c] of cols) merged.set(k, c);
-      return this.derive(merged, this.sourceIndices, fp);
-    });
+    return mapDataset(this, fn, opts, (cols, fp) => this.derive(cols, this.sourceIndices, fp));
   }
 
   /**

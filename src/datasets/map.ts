@@ -114,7 +114,6 @@ function columnDigest(cols: Map<string, Column>): unknown[] {
   for (const [name, c] of [...cols].sort(([a], [b]) => (a < b ? -1 : 1))) {
     parts.push(name, columnType(c));
     if (c instanceof IntSequences) parts.push(c.data, c.offsets);
-    else if (Array.isArray(c)) parts.push(c);
     else parts.push(c);
   }
   return parts;
@@ -192,8 +191,16 @@ function loadCached(dir: string, rows: number): Map<string, Column> | null {
   }
 }
 
-/** Dataset.map's body; `build` makes the result dataset from the new columns and the fingerprint. */
-export async function mapDataset(ds: Dataset, fn: MapFunction, opts: MapOptions, build: (cols: Map<string, Column>, fp: string) => Dataset): Promise<Dataset> {
+/** The result's columns: the parent's, less removeColumns, with the function's added or replacing theirs. */
+function resultColumns(ds: Dataset, added: Map<string, Column>, opts: MapOptions): Map<string, Column> {
+  const drop = new Set(removeList(opts));
+  const out = new Map(ds.columnNames.filter((k) => !drop.has(k)).map((k) => [k, ds.rawColumn(k)] as const));
+  for (const [k, c] of added) out.set(k, c);
+  return out;
+}
+
+/** Dataset.map's body; `derive` makes the result dataset from its complete columns and fingerprint. */
+export async function mapDataset(ds: Dataset, fn: MapFunction, opts: MapOptions, derive: (cols: Map<string, Column>, fp: string) => Dataset): Promise<Dataset> {
   if (typeof fn !== "function") throw new Error("map needs a function, e.g. ds.map((examples) => tokenizer(examples.text, {...}), { batched: true })");
   for (const name of removeList(opts)) ds.rawColumn(name);
   const batchSize = opts.batched ? (opts.batchSize ?? 1000) : 1000;
@@ -204,7 +211,7 @@ export async function mapDataset(ds: Dataset, fn: MapFunction, opts: MapOptions,
     const cached = loadCached(entry, ds.numRows);
     if (cached) {
       console.log(`Loading cached processed dataset (${path.basename(entry)}, ${ds.numRows.toLocaleString("en-US")} rows)`);
-      return build(cached, fp);
+      return derive(cached, fp);
     }
   }
   const n = ds.numRows;
@@ -217,21 +224,23 @@ export async function mapDataset(ds: Dataset, fn: MapFunction, opts: MapOptions,
       if (start > 0 && [...cols.keys()].join() !== [...parts.keys()].join()) {
         throw new Error(`map: the function returned columns [${[...cols.keys()]}] for rows from ${start}, [${[...parts.keys()]}] before`);
       }
-      for (const [k, c] of cols) parts.set(k, [...(parts.get(k) ?? []), c]);
+      for (const [k, c] of cols) {
+        const list = parts.get(k);
+        if (list) list.push(c);
+        else parts.set(k, [c]);
+      }
       bar?.update(start + rows.length);
     }
   } finally {
     bar?.close();
   }
-  const cols = new Map([...parts].map(([k, p]) => [k, concatColumns(p, k)] as const));
-  const result = build(cols, fp);
+  const cols = resultColumns(ds, new Map([...parts].map(([k, p]) => [k, concatColumns(p, k)] as const)), opts);
   if (entry) {
-    const stored = new Map(result.columnNames.map((k) => [k, result.rawColumn(k)] as const));
     await writeDirAtomic(entry, (tmp) => {
-      const columns = writeColumns(tmp, stored);
+      const columns = writeColumns(tmp, cols);
       writeJsonAtomic(path.join(tmp, INFO_FILE), { format: CACHE_FORMAT, fingerprint: fp, parent: ds.fingerprint, numRows: n, columns, createdAt: new Date().toISOString() });
     });
   }
-  return result;
+  return derive(cols, fp);
 }
 
