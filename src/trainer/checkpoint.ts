@@ -155,14 +155,19 @@ export interface LoadedCheckpoint {
   trainingArgs: Record<string, unknown>;
 }
 
+/** How a checkpoint's run was set up: its training_args.json and rng_state.json (no weights read). */
+export function readCheckpointRun(dir: string): { trainingArgs: Record<string, unknown>; rngState: RngStateJson } {
+  const rngState = readJson<RngStateJson>(path.join(dir, "rng_state.json"));
+  if (!Array.isArray(rngState.dropout_rng) || rngState.dropout_rng.length !== 4) throw new Error(`${dir}/rng_state.json has no valid dropout_rng state`);
+  return { trainingArgs: readJson<Record<string, unknown>>(path.join(dir, "training_args.json")), rngState };
+}
+
 /** Restores model weights, optimizer and scheduler from `dir`; returns the trainer and rng states. */
 export function loadCheckpoint(dir: string, c: { model: TrainableModel; optimizer: AdamW; schedule: LrSchedule }): LoadedCheckpoint {
   const missing = CHECKPOINT_FILES.filter((f) => !fs.existsSync(path.join(dir, f)));
   if (missing.length) throw new Error(`${dir} is not a complete checkpoint (missing ${missing.join(", ")}); resume from another checkpoint`);
   const state = TrainerState.fromJSON(readJson(path.join(dir, "trainer_state.json")), path.join(dir, "trainer_state.json"));
-  const rngState = readJson<RngStateJson>(path.join(dir, "rng_state.json"));
-  if (!Array.isArray(rngState.dropout_rng) || rngState.dropout_rng.length !== 4) throw new Error(`${dir}/rng_state.json has no valid dropout_rng state`);
-  const trainingArgs = readJson<Record<string, unknown>>(path.join(dir, "training_args.json"));
+  const { trainingArgs, rngState } = readCheckpointRun(dir);
   loadModelWeights(dir, c.model);
   loadOptimizerState(path.join(dir, OPTIMIZER_FILE), c.optimizer);
   c.schedule.loadStateDict(readJson(path.join(dir, "scheduler.json")));

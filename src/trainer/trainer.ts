@@ -15,7 +15,7 @@ import { ComputeMetricsFn, metricsDict } from "./metricKeys";
 import { predictionLoop } from "./predictionLoop";
 import { AdamW } from "./adamw";
 import { Dataset } from "../datasets/dataset";
-import { checkpointDir, getLastCheckpoint, latestCheckpoint, listCheckpoints, loadCheckpoint, RngStateJson, rotateCheckpoints, saveModelFiles, writeCheckpoint } from "./checkpoint";
+import { checkpointDir, getLastCheckpoint, latestCheckpoint, listCheckpoints, loadCheckpoint, readCheckpointRun, RngStateJson, rotateCheckpoints, saveModelFiles, writeCheckpoint } from "./checkpoint";
 import { InterruptGuard, yieldToEventLoop } from "./interrupt";
 import { LrSchedule } from "./lrSchedule";
 import { LogEntry, TrainerState } from "./trainerState";
@@ -439,9 +439,7 @@ export class Trainer {
    * can be resumed.
    */
   resumeMismatches(ckpt: string): string[] {
-    const file = (f: string) => JSON.parse(fs.readFileSync(path.join(ckpt, f), "utf8")) as Record<string, unknown>;
-    const saved = file("training_args.json");
-    const rng = file("rng_state.json");
+    const { trainingArgs: saved, rngState: rng } = readCheckpointRun(ckpt);
     const now = this.args.toJSON();
     const out = TRAJECTORY_ARGS.filter((k) => k in saved && JSON.stringify(saved[k]) !== JSON.stringify(now[k])).map(
       (k) => `${k} ${JSON.stringify(saved[k])} → ${JSON.stringify(now[k])}`,
