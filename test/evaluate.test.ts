@@ -122,7 +122,8 @@ test("predictionLoop: reading results back in groups (as on webgpu) gives the sa
 
 test("predictionLoop on ONNX Runtime (the CPU backends' default) gives TensorFlow.js' logits, loss and metrics", async () => {
   await tf.setBackend("cpu");
-  const { predictionLoop, onnxRuntimeUnavailable } = await import("../src/trainer/predictionLoop");
+  const { predictionLoop } = await import("../src/trainer/predictionLoop");
+  const { onnxRuntimeUnavailable } = await import("../src/onnx/runtime");
   const { computeLoss } = await import("../src/models");
   const model = BertForSequenceClassification.fromConfig(TINY_CONFIG, { seed: 3, numLabels: 2 });
   const data = syntheticDataset(37, 16, 4);

@@ -11,6 +11,7 @@
 import * as os from "node:os";
 import { readBertShape, type BertClassifierShape } from "../models/bertLayout";
 import { buildBertClassifierOnnx, type FinalSepOptions } from "./bertOnnxGraph";
+import { tf } from "../backends/tf";
 import { modelRawConfig, type ExportableModel } from "./modelWeights";
 import type { Float32Tensor } from "./onnxGraphBuilder";
 
@@ -282,4 +283,28 @@ export class OnnxClassifierSession {
     this.session = null;
     if (s) await s.release();
   }
+}
+
+/**
+ * Why this session should not run `model` here, or null when it should: only on the CPU backends (wasm, cpu),
+ * where it is faster than TensorFlow.js, for a BERT classifier with the exact GELU the export writes, when
+ * onnxruntime-node is installed. Used by the Trainer's prediction loop and pipeline().
+ */
+export function onnxRuntimeUnavailable(model: unknown): string | null {
+  const backend = tf.getBackend();
+  if (backend !== "wasm" && backend !== "cpu") return `the ${backend} backend runs the model itself`;
+  let raw: Record<string, unknown>;
+  try {
+    raw = modelRawConfig(model as unknown as ExportableModel);
+  } catch {
+    return "the model is not a BERT classifier this library can export";
+  }
+  const act = raw.hidden_act ?? "gelu";
+  if (act !== "gelu") return `hidden_act ${JSON.stringify(act)} has no ONNX export here`;
+  try {
+    require.resolve("onnxruntime-node");
+  } catch {
+    return "onnxruntime-node is not installed";
+  }
+  return null;
 }

@@ -6,8 +6,7 @@ import * as path from "node:path";
 import { initBackend } from "../backends/initBackend";
 import { BertForSequenceClassification } from "../models/index";
 import { loadTokenizer } from "../tokenizers/index";
-import { OnnxClassifierSession } from "../onnx/runtime";
-import { onnxRuntimeUnavailable } from "../trainer/predictionLoop";
+import { OnnxClassifierSession, onnxRuntimeUnavailable } from "../onnx/runtime";
 import { createTextClassifier, type TextClassifier } from "./textClassifier";
 
 export const PIPELINE_TASKS = ["sentiment-analysis", "text-classification"] as const;

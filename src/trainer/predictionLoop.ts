@@ -8,8 +8,8 @@
 // those logits. On webgpu and tensorflow, or when the model cannot be exported (another architecture or
 // activation) or onnxruntime-node cannot load, TensorFlow.js runs the model as before.
 import { tf } from "../backends/tf";
-import { OnnxClassifierSession } from "../onnx/runtime";
-import { modelRawConfig, type ExportableModel } from "../onnx/modelWeights";
+import { OnnxClassifierSession, onnxRuntimeUnavailable } from "../onnx/runtime";
+import type { ExportableModel } from "../onnx/modelWeights";
 import type { BatchLoader } from "./batchLoader";
 import { disposeBatch } from "./format";
 import { progressBar } from "../progress";
@@ -41,26 +41,6 @@ export interface PredictionLoopOptions {
   runtime?: "auto" | "tfjs" | "onnxruntime";
 }
 
-/** Why ONNX Runtime cannot run `model` here, or null when it can. */
-export function onnxRuntimeUnavailable(model: TrainableModel): string | null {
-  const backend = tf.getBackend();
-  if (backend !== "wasm" && backend !== "cpu") return `the ${backend} backend runs the model itself`;
-  let raw: Record<string, unknown>;
-  try {
-    raw = modelRawConfig(model as unknown as ExportableModel);
-  } catch {
-    return "the model is not a BERT classifier this library can export";
-  }
-  const act = raw.hidden_act ?? "gelu";
-  if (act !== "gelu") return `hidden_act ${JSON.stringify(act)} has no ONNX export here`;
-  try {
-    require.resolve("onnxruntime-node");
-  } catch {
-    return "onnxruntime-node is not installed";
-  }
-  return null;
-}
-
 let warnedFallback = false;
 
 /** An ONNX Runtime session of the model; with "auto", a model that fails to export falls back to TensorFlow.js (said once). */
@@ -85,7 +65,8 @@ async function onnxBatch(session: OnnxClassifierSession, loader: BatchLoader, in
 }
 
 export async function predictionLoop(model: TrainableModel, dataset: TrainerDataset, lossFn: LossFn, opts: PredictionLoopOptions): Promise<PredictionLoopResult> {
-  const loader = makeLoader(dataset, "the evaluation dataset", { batchSize: opts.batchSize, shuffle: false, dynamicPadding: opts.dynamicPadding });
+  const rows = toLabeledDataset(dataset, "the evaluation dataset");
+  const loader = makeLoader(rows, "the evaluation dataset", { batchSize: opts.batchSize, shuffle: false, dynamicPadding: opts.dynamicPadding });
   const n = loader.numRows;
   if (n === 0) throw new Error("the evaluation dataset is empty");
   const start = performance.now();
@@ -95,7 +76,7 @@ export async function predictionLoop(model: TrainableModel, dataset: TrainerData
   // The loader keeps row order (no shuffle), so the labels are the dataset's own, read on the host: reading
   // them back from each batch's tensor would be a synchronous GPU read per batch on webgpu (tfjs drops the
   // host copy of a tensor once it is uploaded).
-  const labels = Int32Array.from(labelsOf(toLabeledDataset(dataset, "the evaluation dataset"), "the evaluation dataset"));
+  const labels = Int32Array.from(labelsOf(rows, "the evaluation dataset"));
   let lossSum = 0;
   let seen = 0;
   let steps = 0;
