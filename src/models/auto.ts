@@ -1,25 +1,9 @@
 // The Auto classes of transformers for what this library runs (BERT): AutoConfig.fromPretrained(name,
-// overrides) and AutoModelForSequenceClassification.fromPretrained / fromConfig. A config whose model_type is
-// not "bert" is refused with its type, since BertForSequenceClassification is the one architecture here.
+// overrides) and AutoModelForSequenceClassification.fromPretrained / fromConfig. BertForSequenceClassification
+// is the one architecture here: BertConfig refuses a config.json whose model_type is not "bert", naming it.
 import { BertForSequenceClassification, FromConfigOptions, FromPretrainedOptions } from "./bert";
 import { BertConfig, BertConfigJson } from "./config";
-import * as path from "node:path";
-import { isHubUnavailable } from "../hub/errors";
-import { embeddedTokenizerDir } from "../tokenizers/resolveTokenizerFiles";
 import type { HubFileOptions } from "./resolve";
-
-/**
- * config.json of a folder or hub repo; for bert-base-uncased, when the hub cannot be reached and the cache lacks
- * it, the copy this package ships beside the tokenizer files (assets/bert-base-uncased/, the hub's bytes).
- */
-async function loadConfig(nameOrDir: string, hub: HubFileOptions): Promise<BertConfig> {
-  try {
-    return await BertConfig.fromPretrained(nameOrDir, hub);
-  } catch (err) {
-    if (nameOrDir !== "bert-base-uncased" || !isHubUnavailable(err)) throw err;
-    return BertConfig.fromFile(path.join(embeddedTokenizerDir(), "config.json"));
-  }
-}
 
 /** config.json keys to override (snake_case, as in transformers), plus num_labels; hub options in camelCase. */
 export type AutoConfigOverrides = BertConfigJson & { num_labels?: number } & HubFileOptions;
@@ -39,7 +23,7 @@ export class AutoConfig {
       else fields[k] = v;
     }
     const { num_labels: numLabels, id2label, label2id, ...rest } = fields as BertConfigJson & { num_labels?: number };
-    const base = await loadConfig(nameOrDir, hub); // BertConfig refuses a model_type other than "bert"
+    const base = await BertConfig.fromPretrained(nameOrDir, hub); // refuses a model_type other than "bert"
     const merged = BertConfig.fromDict(base.raw, rest);
     return merged.withLabels({ numLabels, id2label: id2label as Record<number, string> | undefined, label2id: label2id as Record<string, number> | undefined });
   }

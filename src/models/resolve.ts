@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { hubDownload, HubHttpError, isHubUnavailable } from "../hub/index";
+import { EMBEDDED_TOKENIZERS, embeddedTokenizerDir } from "../tokenizers/resolveTokenizerFiles";
 
 export interface HubFileOptions {
   /** Branch, tag or commit of a hub repo (default "main"). */
@@ -44,7 +45,16 @@ export async function resolveModelFile(nameOrDir: string, filename: string, opts
   if (looksLikePath(nameOrDir) || fs.existsSync(nameOrDir)) {
     throw new Error(`Model folder not found: ${path.resolve(nameOrDir)} (to load from the Hugging Face hub instead, pass a repo id such as "bert-base-uncased")`);
   }
-  return hubDownload({ repoId: nameOrDir, filename, revision: opts.revision, cacheDir: opts.cacheDir, offline: opts.offline });
+  try {
+    return await hubDownload({ repoId: nameOrDir, filename, revision: opts.revision, cacheDir: opts.cacheDir, offline: opts.offline });
+  } catch (err) {
+    // bert-base-uncased's config.json ships beside its tokenizer files (the hub's bytes), so it is there offline
+    // as the tokenizer is; its weights do not ship.
+    const embedded = path.join(embeddedTokenizerDir(), filename);
+    const shipped = EMBEDDED_TOKENIZERS.includes(nameOrDir) && (opts.revision ?? "main") === "main" && filename === "config.json" && fs.existsSync(embedded);
+    if (shipped && isHubUnavailable(err)) return embedded;
+    throw err;
+  }
 }
 
 /** Weight files fromPretrained reads, in order of preference. */
