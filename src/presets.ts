@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_REVISION, isOfflineEnv, tryLoadFromCache } from "./hub/cache";
 import { getHubFileMetadata } from "./hub/download";
+import { WEIGHTS_FILES } from "./models/resolve";
 
 export type PresetName = "paper" | "quick";
 
@@ -109,7 +110,7 @@ export function presetRunDir(name: PresetName): string {
 
 /** Whether the checkpoint's weights can be loaded: in the hub cache, or (online) on the hub. */
 async function checkpointReachable(repoId: string): Promise<string | null> {
-  const cached = ["model.safetensors", "pytorch_model.bin"].some((f) => tryLoadFromCache({ repoId, filename: f, revision: DEFAULT_REVISION }) !== null);
+  const cached = WEIGHTS_FILES.some((f) => tryLoadFromCache({ repoId, filename: f, revision: DEFAULT_REVISION }) !== null);
   if (cached && tryLoadFromCache({ repoId, filename: "config.json" })) return null;
   if (isOfflineEnv()) return `offline (HF_HUB_OFFLINE) and ${repoId} is not in the hub cache`;
   try {
