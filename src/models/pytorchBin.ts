@@ -22,7 +22,7 @@
 import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { decodeTensorBytes, DecodedArray, DTYPE_BYTES, SafetensorsDtype } from "../safetensors/dtypes";
-import type { LoadedTensor } from "../safetensors/read";
+import { readAllTensors, type LoadedTensor } from "../safetensors/read";
 import type { CheckpointTensors } from "./checkpoint";
 
 /** What the file says about one tensor, before its data is read. */
@@ -905,14 +905,7 @@ export class PytorchBinFile implements CheckpointTensors {
 
 /** Reads every tensor of a pytorch_model.bin (either torch format) into memory. */
 export function readPytorchBin(file: string): Map<string, LoadedTensor> {
-  const f = PytorchBinFile.open(file);
-  try {
-    const out = new Map<string, LoadedTensor>();
-    for (const name of f.keys()) out.set(name, f.read(name));
-    return out;
-  } finally {
-    f.close();
-  }
+  return readAllTensors(PytorchBinFile.open(file));
 }
 
 /**

@@ -147,9 +147,8 @@ export class SafetensorsFile {
   }
 }
 
-/** Reads every tensor of a safetensors file (fine for small files; large ones: use SafetensorsFile). */
-export function readSafetensors(file: string): Map<string, LoadedTensor> {
-  const f = SafetensorsFile.open(file);
+/** Every tensor of an open tensor file (a safetensors or PyTorch reader), which is then closed. */
+export function readAllTensors(f: { keys(): Iterable<string>; read(name: string): LoadedTensor; close(): void }): Map<string, LoadedTensor> {
   try {
     const out = new Map<string, LoadedTensor>();
     for (const name of f.keys()) out.set(name, f.read(name));
@@ -157,4 +156,9 @@ export function readSafetensors(file: string): Map<string, LoadedTensor> {
   } finally {
     f.close();
   }
+}
+
+/** Reads every tensor of a safetensors file (fine for small files; large ones: use SafetensorsFile). */
+export function readSafetensors(file: string): Map<string, LoadedTensor> {
+  return readAllTensors(SafetensorsFile.open(file));
 }
