@@ -12,7 +12,6 @@ export function callableTokenizer(tokenizer: BertTokenizerFast): PreTrainedToken
   const call = (text: string | readonly string[], opts?: TokenizerCallOptions) => tokenizer.call(text, opts);
   return new Proxy(call, {
     get(_target, key) {
-      if (key === "unwrap") return () => tokenizer;
       const v = Reflect.get(tokenizer, key, tokenizer) as unknown;
       return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(tokenizer) : v;
     },

@@ -276,8 +276,7 @@ export class BertTokenizerFast {
    * reports the vocabulary hash and these options to map's fingerprint (src/datasets/fingerprintScope.ts).
    */
   async call(text: string | readonly string[], opts: TokenizerCallOptions = {}): Promise<BatchEncoding> {
-    const single = typeof text === "string";
-    const texts = single ? [text] : text;
+    const texts = typeof text === "string" ? [text] : text;
     if (!Array.isArray(texts)) throw new TypeError(`tokenizer(): pass a string or an array of strings, got ${typeof text}`);
     assertTexts(texts);
     const known = ["truncation", "padding", "maxLength", "addSpecialTokens", "returnTensors"];
@@ -292,7 +291,6 @@ export class BertTokenizerFast {
     if (needsLength) checkMaxLength(maxLength, this.modelMaxLength, "tokenizer()");
     const addSpecialTokens = opts.addSpecialTokens ?? true;
     noteFingerprintInput({ tokenizer: this.tokenizerJsonSha256, engine: `tokenizers@${rustTokenizersVersion()}`, truncation, padding, maxLength: maxLength ?? null, addSpecialTokens });
-    let rows: Int32Array[];
     if (truncation && padding === "max_length" && addSpecialTokens) {
       // The fast path: the head-only fixed-length encoder (identical ids, see ./encodeToLength.ts).
       const enc = await this.encodeBatch(texts, { maxLength: maxLength as number, progress: false });
@@ -301,7 +299,7 @@ export class BertTokenizerFast {
       return { input_ids: view(enc.inputIds), attention_mask: view(enc.attentionMask), token_type_ids: view(enc.tokenTypeIds) };
     }
     const engine = truncation ? this.engine("truncate", maxLength as number) : this.engine("plain");
-    rows = [];
+    const rows: Int32Array[] = [];
     for (const t of texts) rows.push(Int32Array.from((await engine.encode(t, null, { addSpecialTokens })).getIds()));
     const width = padding === "max_length" ? (maxLength as number) : padding === "longest" ? Math.max(0, ...rows.map((r) => r.length)) : -1;
     const pad = (r: Int32Array, fill: (i: number) => number) => {
