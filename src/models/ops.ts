@@ -42,6 +42,8 @@ export const GELU_GRAD_KERNEL = "BertImdbGeluGrad";
 export const MATMUL_KERNEL = "BertImdbMatMul";
 /** Inverted dropout x·mask, the mask computed from its seed (fused op): inputs {x}, attrs DropoutAttrs → y. */
 export const DROPOUT_KERNEL = "BertImdbDropout";
+/** The softmax's gradient over the last axis, scaled: inputs {probs, dprobs}, attrs {scale} → scale·P⊙(dP − Σ P⊙dP). */
+export const SOFTMAX_GRAD_KERNEL = "BertImdbSoftmaxGrad";
 /** Attention of the fused projections (fused op): inputs {qkv, mask?}, attrs AttentionAttrs → context. */
 export const ATTENTION_KERNEL = "BertImdbAttention";
 /** Its gradient: inputs {qkv, ctx, dy, mask?}, attrs AttentionAttrs → d(qkv). */
@@ -273,11 +275,20 @@ function attentionBackward(dy: T, shape: AttentionShape, q: T, k: T, v: T, probs
   let dprobs = tf.matMul(dctx, v, false, true);
   const dv = tf.matMul(used, dctx, true, false);
   if (mask) dprobs = tf.mul(dprobs, mask);
-  const dscores = tf.mul(tf.mul(probs, tf.sub(dprobs, tf.sum(tf.mul(dprobs, probs), -1, true))), 1 / Math.sqrt(dh));
+  const dscores = softmaxGrad(probs, dprobs, 1 / Math.sqrt(dh));
   const dq = tf.matMul(dscores, k);
   const dk = tf.matMul(dscores, q, true, false);
   const stacked = tf.reshape(tf.stack([dq, dk, dv]), [3, B, nh, S, dh]);
   return tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [B * S, 3 * nh * dh]);
+}
+
+/**
+ * scale·P⊙(dP − Σⱼ P⊙dP), the softmax's gradient (torch's formula): through its kernel where the backend has one
+ * (the CPU backends: the row sums in float64), else composed of float32 tf ops.
+ */
+export function softmaxGrad(probs: T, dprobs: T, scale: number): T {
+  if (registered(SOFTMAX_GRAD_KERNEL)) return run(SOFTMAX_GRAD_KERNEL, { probs, dprobs }, { scale });
+  return tf.tidy(() => tf.mul(tf.mul(probs, tf.sub(dprobs, tf.sum(tf.mul(dprobs, probs), -1, true))), scale));
 }
 
 /** The attention mask of a dropout site, or null. */
@@ -452,6 +463,28 @@ export const composed = {
 };
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/**
+ * The softmax gradient on a host backend, in float64: the row sum Σⱼ P⊙dP nearly cancels dP where the scores
+ * matter, and summed in float32 (tf.mul then tf.sum, each rounded) it left wasm's attention gradients 4.0e-5
+ * (of each tensor's max) from the exact ones where PyTorch's float32 golden is 3.0e-5 away (test/model.test.ts);
+ * products and sums in doubles, rounded once, give 1.85e-5. One pass over the rows, reading both inputs once.
+ */
+function softmaxGradHost(args: KernelArgs): T {
+  const backend = args.backend as { readSync(dataId: unknown): ArrayLike<number> };
+  const probs = args.inputs.probs as unknown as tf.TensorInfo;
+  const p = backend.readSync(probs.dataId);
+  const d = backend.readSync((args.inputs.dprobs as unknown as tf.TensorInfo).dataId);
+  const scale = (args.attrs as unknown as { scale: number }).scale;
+  const n = probs.shape[probs.shape.length - 1];
+  const out = new Float32Array(p.length);
+  for (let r = 0; r < p.length; r += n) {
+    let sum = 0;
+    for (let j = r; j < r + n; j++) sum += p[j] * d[j];
+    for (let j = r; j < r + n; j++) out[j] = p[j] * (d[j] - sum) * scale;
+  }
+  return tf.tensor(out, probs.shape, "float32");
+}
 const input = (args: KernelArgs, name: string) => args.inputs[name] as T;
 const attr = <A>(args: KernelArgs) => args.attrs as unknown as A;
 
@@ -469,6 +502,8 @@ export function composedKernelConfigs(backendName: string): tf.KernelConfig[] {
     [GELU_GRAD_KERNEL, (a) => composed.geluGrad(input(a, "x"), input(a, "dy"))],
     [MATMUL_KERNEL, (a) => mm(input(a, "a"), input(a, "b"), attr<MatMulAttrs>(a), a.inputs.bias ? input(a, "bias") : undefined)],
   ];
+  // Read on the host: only where tensors live in host memory (a GPU backend would stall on the read).
+  if ((COMPOSED_KERNEL_BACKENDS as readonly string[]).includes(backendName)) kernels.push([SOFTMAX_GRAD_KERNEL, softmaxGradHost]);
   return kernels.map(([kernelName, kernelFunc]) => ({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc }));
 }
 
