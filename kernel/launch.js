@@ -13,9 +13,10 @@ if (i >= 0 && process.argv[i + 1]) process.argv[i + 1] = path.resolve(process.ar
 process.env.BERT_IMDB_ROOT = root;
 process.env.BERT_IMDB_NOTEBOOK_DIR = process.env.BERT_IMDB_NOTEBOOK_DIR || process.cwd();
 process.chdir(root);
-serializeZmqSends();
+const sends = serializeZmqSends();
 tolerateQuickSourceEdits();
 reportBusyWhileAnyRequestRuns();
+sendStatusBeforeRunning(sends);
 require("tslab/dist/main.js").main();
 
 /**
@@ -26,6 +27,7 @@ require("tslab/dist/main.js").main();
 function serializeZmqSends() {
   const zmq = require("zeromq");
   const chains = new WeakMap();
+  const pending = new Set();
   // Socket.prototype.send is read-only; an own property on each subclass prototype shadows it.
   for (const Cls of [zmq.Publisher, zmq.Router, zmq.Reply, zmq.Dealer]) {
     const send = Cls.prototype.send;
@@ -41,11 +43,38 @@ function serializeZmqSends() {
           throw err;
         });
       chains.set(this, next);
+      pending.add(next);
+      next.finally(() => pending.delete(next)).catch(() => undefined);
       return next;
     };
     serialized.__bertImdbSerialized = true;
     Object.defineProperty(Cls.prototype, "send", { value: serialized, writable: true, configurable: true });
   }
+  /** Resolves once every send queued so far has been handed to zeromq (at most `limitMs` later). */
+  return {
+    flushed(limitMs) {
+      const all = Promise.allSettled([...pending]);
+      return Promise.race([all, new Promise((resolve) => setTimeout(resolve, limitMs).unref())]);
+    },
+  };
+}
+
+/**
+ * A cell's TypeScript is compiled synchronously before it runs (seconds for the first cell that imports src/),
+ * and sends only leave when the event loop turns: the "busy" published for the execute request went out
+ * together with its "idle", so JupyterLab said Idle for the whole compilation. Each execution now starts once
+ * the messages queued before it (that "busy", the previous cell's output) have been handed to zeromq.
+ */
+function sendStatusBeforeRunning(sends) {
+  const { JupyterHandlerImpl } = require("tslab/dist/jupyter.js");
+  const execute = JupyterHandlerImpl.prototype.handleExecuteImpl;
+  if (execute.__bertImdbFlushed) return;
+  const wrapped = async function (...args) {
+    await sends.flushed(500);
+    return execute.apply(this, args);
+  };
+  wrapped.__bertImdbFlushed = true;
+  JupyterHandlerImpl.prototype.handleExecuteImpl = wrapped;
 }
 
 /**

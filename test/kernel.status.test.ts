@@ -1,7 +1,8 @@
 // The kernel says "busy" for as long as any request is unfinished: tslab handles requests concurrently and each
 // one ends with its own "idle", which front ends take as the kernel's state, so without kernel/launch.js' fix
 // JupyterLab shows Idle while a long cell (training) runs. Checked at the Jupyter protocol level with
-// jupyter_client: a 4-second cell, a kernel_info_request, a second cell and a completion request sent while it runs.
+// jupyter_client: a 4-second cell, a kernel_info_request, a second cell and a completion request sent while it runs;
+// and a cell that blocks the event loop (as compiling the first cell does) says busy when it starts.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -33,7 +34,14 @@ test("the kernel reports busy until every request is done, then idle", { timeout
     timeout: 170_000,
   });
   assert.equal(r.status, 0, r.stderr);
-  const report = JSON.parse(r.stdout.trim().split("\n").pop() as string) as { statuses: Array<[number, string, string]>; finished: number };
+  const report = JSON.parse(r.stdout.trim().split("\n").pop() as string) as {
+    blocking: Array<[number, string]>;
+    statuses: Array<[number, string, string]>;
+    finished: number;
+  };
+  const [busy, idle] = report.blocking;
+  assert.deepEqual([busy?.[1], idle?.[1]], ["busy", "idle"], `the blocking cell's statuses: ${JSON.stringify(report.blocking)}`);
+  assert.ok(busy[0] < 1.5 && idle[0] - busy[0] >= 2.5, `the blocking cell's busy came at ${busy[0]} s, its idle at ${idle[0]} s: busy must arrive as it starts`);
   assert.equal(report.finished, 2, "both cells finished");
   const s = report.statuses;
   const lastSlowIdle = s.findIndex((x, i) => x[1] === "idle" && x[2] === "execute_request" && s.slice(i + 1).some((y) => y[2] === "execute_request" && y[1] === "idle"));
