@@ -1,7 +1,7 @@
 // Matrix product arranged for the backend's fast kernel. On wasm only a plain (untransposed) rank-2
 // product reaches XNNPACK (≈28 GFLOP/s on one core); with a transpose flag it falls back to a naive loop
-// (≈1.5 GFLOP/s), so on wasm rank-2 operands are transposed explicitly. (Batched products stay batched: a loop
-// of rank-2 products was measured slower inside training steps, per-op costs outweighing the faster kernel.)
+// (≈1.5 GFLOP/s), so on wasm rank-2 operands are transposed explicitly. (Batched products, attention's, go
+// through src/backends/host/batchMatMul.ts on wasm: one rank-2 product per slice, each slice copied once.)
 // composedMatMul is the BertImdbMatMul kernel of the backends without a kernel of their own (src/models/ops.ts
 // registers it for cpu, tensorflow and — with explicit transposes — wasm).
 import { matMulWith } from "./gradients";

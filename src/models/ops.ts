@@ -15,6 +15,7 @@
 // weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backends/tf";
 import { composedMatMul } from "../backends/matmul";
+import * as host from "../backends/host/index";
 import { dropoutMask } from "./dropout";
 export { dropoutMask };
 export { DROPOUT_MASK_KERNEL } from "./dropout";
@@ -42,8 +43,14 @@ export const GELU_GRAD_KERNEL = "BertImdbGeluGrad";
 export const MATMUL_KERNEL = "BertImdbMatMul";
 /** Inverted dropout x·mask, the mask computed from its seed (fused op): inputs {x}, attrs DropoutAttrs → y. */
 export const DROPOUT_KERNEL = "BertImdbDropout";
-/** The softmax's gradient over the last axis, scaled: inputs {probs, dprobs}, attrs {scale} → scale·P⊙(dP − Σ P⊙dP). */
+/** The softmax's gradient over the last axis, scaled (fused op): inputs {probs, dprobs}, attrs {scale} → scale·P⊙(dP − Σ P⊙dP). */
 export const SOFTMAX_GRAD_KERNEL = "BertImdbSoftmaxGrad";
+/** Attention's heads apart (fused op): inputs {x} [B·S, P·nh·dh], attrs AttentionShape → P tensors [B·nh, S, dh]. */
+export const SPLIT_HEADS_KERNEL = "BertImdbSplitHeads";
+/** The heads together again (fused op): inputs {x} [P, B·nh, S, dh], attrs AttentionShape → [B·S, P·nh·dh]. */
+export const MERGE_HEADS_KERNEL = "BertImdbMergeHeads";
+/** op(a)·op(b) for rank-3 a and b (fused op): inputs {a, b}, attrs {transposeA, transposeB} → [n, m, p]. */
+export const BATCH_MATMUL_KERNEL = "BertImdbBatchMatMul";
 /** Attention of the fused projections (fused op): inputs {qkv, mask?}, attrs AttentionAttrs → context. */
 export const ATTENTION_KERNEL = "BertImdbAttention";
 /** Its gradient: inputs {qkv, ctx, dy, mask?}, attrs AttentionAttrs → d(qkv). */
@@ -258,28 +265,50 @@ function attentionThroughKernels(qkv: T, shape: AttentionShape, maskBias: T | nu
   return op(qkv);
 }
 
-/** q, k, v [B·nh, S, dh] and the probabilities [B·nh, S, S] from the fused projections, with tf ops. */
+/** q, k, v [B·nh, S, dh] and the probabilities [B·nh, S, S] from the fused projections. */
 function attentionProbabilities(x: T, shape: AttentionShape, maskBias: T | null) {
   const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
-  const heads = tf.reshape(tf.transpose(tf.reshape(x, [B, S, 3, nh, dh]), [2, 0, 3, 1, 4]), [3, B * nh, S, dh]);
-  const [q, k, v] = tf.unstack(heads, 0);
-  let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh));
+  const [q, k, v] = splitHeads(x, shape);
+  let scores = tf.mul(batchMatMul(q, k, false, true), 1 / Math.sqrt(dh));
   if (maskBias) scores = tf.reshape(tf.add(tf.reshape(scores, [B, nh, S, S]), maskBias), [B * nh, S, S]);
   return { q, k, v, probs: tf.softmax(scores, -1) };
 }
 
 /** d(qkv) from dy [B·S, H]; `used` are the probabilities after dropout, `mask` the dropout multiplier. */
 function attentionBackward(dy: T, shape: AttentionShape, q: T, k: T, v: T, probs: T, used: T, mask: T | null): T {
-  const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
-  const dctx = tf.reshape(tf.transpose(tf.reshape(dy, [B, S, nh, dh]), [0, 2, 1, 3]), [B * nh, S, dh]);
-  let dprobs = tf.matMul(dctx, v, false, true);
-  const dv = tf.matMul(used, dctx, true, false);
+  const [dctx] = splitHeads(dy, shape);
+  let dprobs = batchMatMul(dctx, v, false, true);
+  const dv = batchMatMul(used, dctx, true, false);
   if (mask) dprobs = tf.mul(dprobs, mask);
-  const dscores = softmaxGrad(probs, dprobs, 1 / Math.sqrt(dh));
-  const dq = tf.matMul(dscores, k);
-  const dk = tf.matMul(dscores, q, true, false);
-  const stacked = tf.reshape(tf.stack([dq, dk, dv]), [3, B, nh, S, dh]);
-  return tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [B * S, 3 * nh * dh]);
+  const dscores = softmaxGrad(probs, dprobs, 1 / Math.sqrt(shape.headSize));
+  const dq = batchMatMul(dscores, k);
+  const dk = batchMatMul(dscores, q, true, false);
+  return mergeHeads(tf.stack([dq, dk, dv]), shape);
+}
+
+/**
+ * x [B·S, P·nh·dh] → P tensors [B·nh, S, dh] (P = 3 for the fused query|key|value projections, 1 for a context's
+ * gradient): through its kernel where the backend has one (cpu, wasm: row copies), else a tf transpose.
+ */
+export function splitHeads(x: T, shape: AttentionShape): T[] {
+  if (registered(SPLIT_HEADS_KERNEL)) return runMany(SPLIT_HEADS_KERNEL, { x }, { ...shape });
+  const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
+  const parts = (x.shape[1] as number) / (nh * dh);
+  return tf.tidy(() => tf.unstack(tf.reshape(tf.transpose(tf.reshape(x, [B, S, parts, nh, dh]), [2, 0, 3, 1, 4]), [parts, B * nh, S, dh]), 0));
+}
+
+/** The inverse of splitHeads for x [P, B·nh, S, dh] → [B·S, P·nh·dh], through its kernel where there is one. */
+export function mergeHeads(x: T, shape: AttentionShape): T {
+  if (registered(MERGE_HEADS_KERNEL)) return run(MERGE_HEADS_KERNEL, { x }, { ...shape });
+  const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
+  const parts = x.shape[0];
+  return tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(x, [parts, B, nh, S, dh]), [1, 3, 0, 2, 4]), [B * S, parts * nh * dh]));
+}
+
+/** op(a)·op(b) for rank-3 a and b: through its kernel where the backend has one (wasm: XNNPACK per slice), else tf.matMul. */
+export function batchMatMul(a: T, b: T, transposeA = false, transposeB = false): T {
+  if (registered(BATCH_MATMUL_KERNEL)) return run(BATCH_MATMUL_KERNEL, { a, b }, { transposeA, transposeB });
+  return tf.matMul(a, b, transposeA, transposeB);
 }
 
 /**
@@ -298,8 +327,7 @@ function attentionMask(shape: AttentionShape, site: DropoutSite | null): T | nul
 
 /** The context from the probabilities (after dropout), as [B·S, H]. */
 function attentionContext(used: T, v: T, shape: AttentionShape): T {
-  const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
-  return tf.reshape(tf.transpose(tf.reshape(tf.matMul(used, v), [B, nh, S, dh]), [0, 2, 1, 3]), [B * S, nh * dh]);
+  return mergeHeads(tf.expandDims(batchMatMul(used, v), 0), shape);
 }
 
 /** Attention composed of tf ops, forward only (no tape): the attention kernel of backends without a program for it. */
@@ -464,27 +492,6 @@ export const composed = {
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
-/**
- * The softmax gradient on a host backend, in float64: the row sum Σⱼ P⊙dP nearly cancels dP where the scores
- * matter, and summed in float32 (tf.mul then tf.sum, each rounded) it left wasm's attention gradients 4.0e-5
- * (of each tensor's max) from the exact ones where PyTorch's float32 golden is 3.0e-5 away (test/model.test.ts);
- * products and sums in doubles, rounded once, give 1.85e-5. One pass over the rows, reading both inputs once.
- */
-function softmaxGradHost(args: KernelArgs): T {
-  const backend = args.backend as { readSync(dataId: unknown): ArrayLike<number> };
-  const probs = args.inputs.probs as unknown as tf.TensorInfo;
-  const p = backend.readSync(probs.dataId);
-  const d = backend.readSync((args.inputs.dprobs as unknown as tf.TensorInfo).dataId);
-  const scale = (args.attrs as unknown as { scale: number }).scale;
-  const n = probs.shape[probs.shape.length - 1];
-  const out = new Float32Array(p.length);
-  for (let r = 0; r < p.length; r += n) {
-    let sum = 0;
-    for (let j = r; j < r + n; j++) sum += p[j] * d[j];
-    for (let j = r; j < r + n; j++) out[j] = p[j] * (d[j] - sum) * scale;
-  }
-  return tf.tensor(out, probs.shape, "float32");
-}
 const input = (args: KernelArgs, name: string) => args.inputs[name] as T;
 const attr = <A>(args: KernelArgs) => args.attrs as unknown as A;
 
@@ -502,9 +509,28 @@ export function composedKernelConfigs(backendName: string): tf.KernelConfig[] {
     [GELU_GRAD_KERNEL, (a) => composed.geluGrad(input(a, "x"), input(a, "dy"))],
     [MATMUL_KERNEL, (a) => mm(input(a, "a"), input(a, "b"), attr<MatMulAttrs>(a), a.inputs.bias ? input(a, "bias") : undefined)],
   ];
-  // Read on the host: only where tensors live in host memory (a GPU backend would stall on the read).
-  if ((COMPOSED_KERNEL_BACKENDS as readonly string[]).includes(backendName)) kernels.push([SOFTMAX_GRAD_KERNEL, softmaxGradHost]);
+  kernels.push(...hostKernels(backendName));
   return kernels.map(([kernelName, kernelFunc]) => ({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc }));
+}
+
+/**
+ * The fused ops' kernels on the backends whose tensors are host arrays (src/backends/host/): cpu and wasm get
+ * the softmax gradient in float64 and the heads' layout as row copies, wasm its batched products per slice.
+ * Not tensorflow: its transposes and batched products are native, and with tfjs-node-gpu its tensors live on
+ * the GPU, where reading them on the host would stall (its softmax gradient stays the float32 composed form).
+ */
+function hostKernels(backendName: string): Array<[string, (args: KernelArgs) => T | T[]]> {
+  if (backendName !== "cpu" && backendName !== "wasm") return [];
+  const info = (args: KernelArgs, name: string) => args.inputs[name] as unknown as tf.TensorInfo;
+  const kernels: Array<[string, (args: KernelArgs) => T | T[]]> = [
+    [SOFTMAX_GRAD_KERNEL, (a) => host.softmaxGrad(a.backend, info(a, "probs"), info(a, "dprobs"), attr<{ scale: number }>(a).scale)],
+    [SPLIT_HEADS_KERNEL, (a) => host.splitHeads(a.backend, info(a, "x"), attr<AttentionShape>(a))],
+    [MERGE_HEADS_KERNEL, (a) => host.mergeHeads(a.backend, info(a, "x"), attr<AttentionShape>(a))],
+  ];
+  if (backendName === "wasm") {
+    kernels.push([BATCH_MATMUL_KERNEL, (a) => host.batchMatMulSlices(a.backend, info(a, "a"), info(a, "b"), attr<{ transposeA: boolean }>(a).transposeA, attr<{ transposeB: boolean }>(a).transposeB)]);
+  }
+  return kernels;
 }
 
 /** The backends whose kernel ops are the composed kernels (webgpu has programs of its own). */

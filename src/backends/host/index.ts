@@ -1,0 +1,6 @@
+// Kernels for the backends whose tensors live in host memory (cpu, wasm): what tfjs composes slowly there, done
+// on the host's arrays. src/models/ops.ts registers them under its kernel names, beside its composed kernels.
+export { splitHeads, mergeHeads } from "./heads";
+export { batchMatMulSlices } from "./batchMatMul";
+export { softmaxGrad } from "./softmaxGrad";
+export { hostValues } from "./values";
