@@ -221,30 +221,37 @@ test(`loss and every parameter gradient of batch0`, async (t) => {
       `gradients (max abs diff / max abs of the golden tensor): worst ours−golden ${worstGolden.toExponential(2)}, ` +
         `ours−exact ${worstExact.toExponential(2)}, PyTorch golden−exact ${worstGoldenVsExact.toExponential(2)}`,
     );
-    // The same comparison for PyTorch itself on this machine (another version and CPU than the golden's): its
-    // gradients miss the golden by as much as ours do, so ≤ 1e-5 against golden.json is below float32 noise
-    // for this batch. Ours must stay within the spread PyTorch shows.
+    if (process.env.BERT_IMDB_VERBOSE) for (const r of rows) t.diagnostic(r);
+    // PyTorch itself on this machine (another version and CPU than the golden's) misses the golden by as much as
+    // ours do, so ≤ 1e-5 against golden.json is below float32 noise for this batch. What decides is how close
+    // each float32 implementation comes to exact arithmetic (the float64 reference): ours must stay within the
+    // spread of PyTorch's (the golden and each attention implementation here). Measured against the golden
+    // instead, the spread told how alike two roundings are rather than either's error: with torch 2.13, whose
+    // errors run with the golden's, ours−golden 3.02e-5 exceeded sdpa's 3.00e-5 while ours are 2.04e-5 from
+    // exact and sdpa's 3.57e-5.
     const python = transformersPython(t, { skip: false });
     if (python) {
       const torchHere = pytorchGoldenHere(python);
-      const worstTorch: Record<string, number> = {};
+      const torchVsExact: Record<string, number> = { golden: worstGoldenVsExact };
+      const torchVsGolden: Record<string, number> = {};
       for (const impl of TORCH_ATTENTION) {
-        worstTorch[impl] = 0;
+        [torchVsExact[impl], torchVsGolden[impl]] = [0, 0];
         for (const name of grads.keys()) {
           if (/attention\.self\.key\.bias$/.test(name)) continue;
           const gold = g(G, `grad.${name}`).data as Float32Array;
           const here = torchHere.tensors.get(`${impl}.grad.${name}`)!.data as Float32Array;
-          worstTorch[impl] = Math.max(worstTorch[impl], maxAbsDiff(here, gold) / maxAbs(gold));
+          torchVsGolden[impl] = Math.max(torchVsGolden[impl], maxAbsDiff(here, gold) / maxAbs(gold));
+          torchVsExact[impl] = Math.max(torchVsExact[impl], maxAbsDiff(here, ref.grads.get(name)!) / maxAbs(gold));
         }
       }
-      const spread = Math.max(...Object.values(worstTorch));
+      const figures = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(", ");
       t.diagnostic(
-        `PyTorch ${torchHere.versions.torch} / transformers ${torchHere.versions.transformers} on this machine, worst torch−golden: ` +
-          `${TORCH_ATTENTION.map((i) => `${i} ${worstTorch[i].toExponential(2)}`).join(", ")} (ours ${worstGolden.toExponential(2)})`,
+        `PyTorch ${torchHere.versions.torch} / transformers ${torchHere.versions.transformers} on this machine: worst torch−exact ` +
+          `${figures(torchVsExact)} (ours ${worstExact.toExponential(2)}); worst torch−golden ${figures(torchVsGolden)} (ours ${worstGolden.toExponential(2)})`,
       );
-      assert.ok(worstGolden <= spread, `ours−golden ${worstGolden.toExponential(2)} exceeds PyTorch's own spread here (${spread.toExponential(2)})`);
+      const spread = Math.max(...Object.values(torchVsExact));
+      assert.ok(worstExact <= spread, `ours−exact ${worstExact.toExponential(2)} exceeds the spread of PyTorch's float32 gradients (${figures(torchVsExact)})`);
     }
-    if (process.env.BERT_IMDB_VERBOSE) for (const r of rows) t.diagnostic(r);
     tf.dispose([ids, mask, labels]);
   } finally {
     model.dispose();
