@@ -49,6 +49,8 @@ export const SOFTMAX_GRAD_KERNEL = "BertImdbSoftmaxGrad";
 export const SPLIT_HEADS_KERNEL = "BertImdbSplitHeads";
 /** The heads together again (fused op): inputs {x} [P, B·nh, S, dh], attrs AttentionShape → [B·S, P·nh·dh]. */
 export const MERGE_HEADS_KERNEL = "BertImdbMergeHeads";
+/** Σ over the rows of a rank-2 tensor (fused op): inputs {x} [n, h] → [h]. */
+export const SUM_ROWS_KERNEL = "BertImdbSumRows";
 /** op(a)·op(b) for rank-3 a and b (fused op): inputs {a, b}, attrs {transposeA, transposeB} → [n, m, p]. */
 export const BATCH_MATMUL_KERNEL = "BertImdbBatchMatMul";
 /** Attention of the fused projections (fused op): inputs {qkv, mask?}, attrs AttentionAttrs → context. */
@@ -193,10 +195,12 @@ export function siteSeed(stepSeed: number, site: number): number {
 }
 
 /**
- * Sum over the rows of x [n, h] → [h], in two levels (blocks of ≈√n rows, then the block sums): float32
- * error grows with √n instead of n, which keeps parameter gradients (sums over all tokens) accurate.
+ * Sum over the rows of x [n, h] → [h] (parameter gradients: sums over all tokens). Through its kernel where the
+ * backend has one (cpu, wasm: float64 sums on the host), else in two levels of tf.sum (blocks of ≈√n rows,
+ * then the block sums): float32 error grows with √n instead of n.
  */
 export function sumRows(x: T): T {
+  if (registered(SUM_ROWS_KERNEL)) return run(SUM_ROWS_KERNEL, { x });
   const [n, h] = x.shape;
   const block = Math.max(1, Math.round(Math.sqrt(n)));
   if (n < 64 || n % block !== 0) return tf.sum(x, 0);
@@ -515,7 +519,8 @@ export function composedKernelConfigs(backendName: string): tf.KernelConfig[] {
 
 /**
  * The fused ops' kernels on the backends whose tensors are host arrays (src/backends/host/): cpu and wasm get
- * the softmax gradient in float64 and the heads' layout as row copies, wasm its batched products per slice.
+ * the softmax gradient and the row sums in float64 and the heads' layout as row copies, wasm its batched
+ * products per slice.
  * Not tensorflow: its transposes and batched products are native, and with tfjs-node-gpu its tensors live on
  * the GPU, where reading them on the host would stall (its softmax gradient stays the float32 composed form).
  */
@@ -526,6 +531,7 @@ function hostKernels(backendName: string): Array<[string, (args: KernelArgs) => 
     [SOFTMAX_GRAD_KERNEL, (a) => host.softmaxGrad(a.backend, info(a, "probs"), info(a, "dprobs"), attr<{ scale: number }>(a).scale)],
     [SPLIT_HEADS_KERNEL, (a) => host.splitHeads(a.backend, info(a, "x"), attr<AttentionShape>(a))],
     [MERGE_HEADS_KERNEL, (a) => host.mergeHeads(a.backend, info(a, "x"), attr<AttentionShape>(a))],
+    [SUM_ROWS_KERNEL, (a) => host.sumRows(a.backend, info(a, "x"))],
   ];
   if (backendName === "wasm") {
     kernels.push([BATCH_MATMUL_KERNEL, (a) => host.batchMatMulSlices(a.backend, info(a, "a"), info(a, "b"), attr<{ transposeA: boolean }>(a).transposeA, attr<{ transposeB: boolean }>(a).transposeB)]);

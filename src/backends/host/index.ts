@@ -3,4 +3,5 @@
 export { splitHeads, mergeHeads } from "./heads";
 export { batchMatMulSlices } from "./batchMatMul";
 export { softmaxGrad } from "./softmaxGrad";
+export { sumRows } from "./sumRows";
 export { hostValues } from "./values";
