@@ -6,6 +6,7 @@
 //          [--steps N (default 3; 0 = evaluation only)] [--batch B (default 16)] [--accum A (default 1: micro-batches of B per step)]
 //          [--seq S (default 128)] [--eval-batch E (default 16)] [--eval-batches N (default 3)]
 //          [--compare-composed]  (also time the tf-ops AdamW fallback against the fused kernel, one step)
+//          [--profile]  (one more step under tf.profile: time per kernel name and per kernel and input shapes)
 //          [--read-every N]  (steps issued between reads of their loss and norm; default the Trainer's: 8 on webgpu, else 1)
 //          and on webgpu the kernels' options of bench/gpu/kernelFlags.ts, e.g. [--matmul-variant vec4|scalar]
 //          [--train-fused 0|1] [--submit-batch N]
@@ -78,7 +79,35 @@ function randomDataset(rng: Rng, rows: number, seq: number, vocab: number): Labe
   }
 }
 
-async function benchModel(name: string, config: BertConfigJson, o: { steps: number; batch: number; accum: number; seq: number; evalBatch: number; evalBatches: number; compareComposed: boolean; readEvery: number }): Promise<void> {
+/**
+ * One training step under tf.profile: milliseconds per kernel name and per kernel with its input shapes. A
+ * kernel composed of other kernels (the project's fused ops on cpu/wasm) counts its own time and theirs, so the
+ * figures overlap; the wall time of the step is printed beside them.
+ */
+async function profileStep(step: () => void): Promise<void> {
+  const t0 = performance.now();
+  const info = await tf.profile(step);
+  const wall = performance.now() - t0;
+  const add = (m: Map<string, { ms: number; n: number }>, key: string, ms: number) => {
+    const e = m.get(key) ?? { ms: 0, n: 0 };
+    e.ms += ms;
+    e.n++;
+    m.set(key, e);
+  };
+  const byName = new Map<string, { ms: number; n: number }>();
+  const byShape = new Map<string, { ms: number; n: number }>();
+  for (const k of info.kernels) {
+    const ms = Number(k.kernelTimeMs) || 0;
+    add(byName, k.name, ms);
+    add(byShape, `${k.name} ${JSON.stringify(k.inputShapes)}`, ms);
+  }
+  const top = (m: Map<string, { ms: number; n: number }>, n: number) =>
+    [...m].sort((a, b) => b[1].ms - a[1].ms).slice(0, n).map(([key, e]) => `${e.ms.toFixed(1).padStart(8)} ms  ×${String(e.n).padEnd(4)} ${key}`);
+  console.log(`PROFILE one step: ${wall.toFixed(0)} ms wall under tf.profile, ${info.kernels.length} kernel calls (nested kernels counted in their callers too)`);
+  console.log(["  by kernel:", ...top(byName, 15), "  by kernel and input shapes:", ...top(byShape, 25)].join("\n"));
+}
+
+async function benchModel(name: string, config: BertConfigJson, o: { steps: number; batch: number; accum: number; seq: number; evalBatch: number; evalBatches: number; compareComposed: boolean; readEvery: number; profile: boolean }): Promise<void> {
   const t0 = performance.now();
   const model = BertForSequenceClassification.fromConfig(config, { seed: 1, numLabels: 2 });
   const nParams = model.numParameters();
@@ -133,6 +162,7 @@ async function benchModel(name: string, config: BertConfigJson, o: { steps: numb
       TrainStepper.discard(pending);
     }
     const total = (performance.now() - start) / 1000;
+    if (o.profile) await profileStep(() => void TrainStepper.readResults([issueStep(o.steps + 1)]));
     console.log(
       `TRAIN ${name}: ${((o.steps * o.batch * o.accum) / total).toFixed(2)} samples/s (${(total / o.steps).toFixed(3)} s/step over ${o.steps} steps, figures read every ${readEvery}; ` +
         `per step forward+backward ${(fb / o.steps).toFixed(3)} s, clip+AdamW ${(opt / o.steps).toFixed(3)} s of host time — on webgpu the time to queue them, the GPU running on after)`,
@@ -182,7 +212,7 @@ async function main(): Promise<void> {
   console.log(`backend: ${tf.getBackend()} — device: ${info.device}; fused AdamW kernel: ${hasFusedAdamW() ? "yes" : "no (composed tf ops)"}${tf.getBackend() === "webgpu" ? `; ${kernelOptions}` : ""}`);
   const which = arg("model") ?? "both";
   if (!["base", "quick", "both"].includes(which)) throw new Error(`--model must be base, quick or both, got ${which}`);
-  const o = { steps: positiveInt("steps", 3, 0), batch: positiveInt("batch", 16), accum: positiveInt("accum", 1), seq: positiveInt("seq", 128), evalBatch: positiveInt("eval-batch", 16), evalBatches: positiveInt("eval-batches", 3), compareComposed: flag("compare-composed"), readEvery: positiveInt("read-every", 0, 0) };
+  const o = { steps: positiveInt("steps", 3, 0), batch: positiveInt("batch", 16), accum: positiveInt("accum", 1), seq: positiveInt("seq", 128), evalBatch: positiveInt("eval-batch", 16), evalBatches: positiveInt("eval-batches", 3), compareComposed: flag("compare-composed"), profile: flag("profile"), readEvery: positiveInt("read-every", 0, 0) };
   if (!fs.existsSync(BASE_CONFIG)) throw new Error(`${BASE_CONFIG} is missing: the bench reads bert-base-uncased's config.json from ../shared (set BERT_IMDB_SHARED)`);
   const base = JSON.parse(fs.readFileSync(BASE_CONFIG, "utf8")) as BertConfigJson;
   if (which !== "base") await benchModel("quick preset (hidden 128, 2 layers)", { ...base, ...PRESETS.quick.modelShape }, o);
