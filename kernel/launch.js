@@ -50,20 +50,29 @@ function serializeZmqSends() {
     serialized.__bertImdbSerialized = true;
     Object.defineProperty(Cls.prototype, "send", { value: serialized, writable: true, configurable: true });
   }
-  /** Resolves once every send queued so far has been handed to zeromq (at most `limitMs` later). */
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
   return {
-    flushed(limitMs) {
-      const all = Promise.allSettled([...pending]);
-      return Promise.race([all, new Promise((resolve) => setTimeout(resolve, limitMs).unref())]);
+    /**
+     * Resolves once no send is waiting any more (at most `limitMs` later). It first lets the event loop turn,
+     * so that what the handlers still have to publish (the previous request's "idle" and the "busy" after it)
+     * is queued, and waits again for sends queued meanwhile.
+     */
+    async flushed(limitMs) {
+      const deadline = Date.now() + limitMs;
+      do {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (pending.size === 0) return;
+        await Promise.race([Promise.allSettled([...pending]), sleep(Math.max(0, deadline - Date.now()))]);
+      } while (Date.now() < deadline);
     },
   };
 }
 
 /**
  * A cell's TypeScript is compiled synchronously before it runs (seconds for the first cell that imports src/),
- * and sends only leave when the event loop turns: the "busy" published for the execute request went out
- * together with its "idle", so JupyterLab said Idle for the whole compilation. Each execution now starts once
- * the messages queued before it (that "busy", the previous cell's output) have been handed to zeromq.
+ * and sends only leave when the event loop turns: the "busy" published for the execute request (or, during
+ * Run All, the "busy" that follows the previous cell's "idle") went out only after the compilation, so JupyterLab
+ * said Idle meanwhile. Each execution now starts once every message queued before it has been handed to zeromq.
  */
 function sendStatusBeforeRunning(sends) {
   const { JupyterHandlerImpl } = require("tslab/dist/jupyter.js");

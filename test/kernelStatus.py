@@ -9,20 +9,26 @@ from jupyter_client.manager import start_new_kernel
 km, kc = start_new_kernel(kernel_name=sys.argv[1], startup_timeout=120)
 try:
     kc.wait_for_ready(timeout=120)
-    # A cell that holds the event loop for 3 s, as compiling the first cell that imports src/ does: its "busy"
-    # must arrive when it starts, not together with its "idle".
+    # Run All sends its cells at once. A cell that holds the event loop for 3 s (as compiling a cell does: the
+    # first one that imports src/ for seconds) after a quick one: the kernel must say busy while it runs, both
+    # when it is the first cell and when another cell's idle has just gone out.
+    blocking_code = "{ const t = Date.now(); while (Date.now() - t < 3000) {} }"
+    blocking = []  # (seconds since the requests, state, "quick" | "blocking" | "first")
     t0 = time.time()
-    blocking_id = kc.execute("{ const t = Date.now(); while (Date.now() - t < 3000) {} }")
-    blocking = []  # (seconds since the request, state)
-    while time.time() < t0 + 60:
+    roles = {kc.execute(blocking_code): "first"}
+    roles[kc.execute("const quick = 1;")] = "quick"
+    roles[kc.execute(blocking_code)] = "blocking"
+    idle = set()
+    while time.time() < t0 + 60 and len(idle) < 3:
         try:
             msg = kc.get_iopub_msg(timeout=1)
         except Exception:
             continue
-        if msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") == blocking_id:
-            blocking.append([round(time.time() - t0, 2), msg["content"]["execution_state"]])
-            if blocking[-1][1] == "idle":
-                break
+        if msg["msg_type"] == "status":
+            role = roles.get(msg["parent_header"].get("msg_id"), "other")
+            blocking.append([round(time.time() - t0, 2), msg["content"]["execution_state"], role])
+            if blocking[-1][1] == "idle" and role != "other":
+                idle.add(role)
     statuses = []  # (seconds since start, state, parent msg_type)
     t0 = time.time()
     slow = kc.execute("await new Promise((r) => setTimeout(r, 4000)); console.log('slow done');")
