@@ -1,0 +1,127 @@
+// The kernels of src/backends/host/ (registered by src/models/ops.ts for cpu and wasm) against the tf ops they
+// replace and against float64 arithmetic: the heads' layout is a pure copy (bit-identical to the transposes),
+// the per-slice products agree with tf.matMul in every transpose form, the row sums and the softmax gradient
+// are the float64 results rounded once.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { tf } from "../src/backends/tf";
+import {
+  BATCH_MATMUL_KERNEL,
+  batchMatMul,
+  composedKernelConfigs,
+  MERGE_HEADS_KERNEL,
+  mergeHeads,
+  SOFTMAX_GRAD_KERNEL,
+  softmaxGrad,
+  SPLIT_HEADS_KERNEL,
+  splitHeads,
+  SUM_ROWS_KERNEL,
+  sumRows,
+} from "../src/models/ops";
+import { Rng } from "../src/random";
+
+require("@tensorflow/tfjs-backend-wasm");
+
+const shape = { batch: 3, seq: 5, heads: 2, headSize: 4 };
+
+function random(rng: Rng, dims: number[]): tf.Tensor {
+  const n = dims.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => rng.next() * 2 - 1), dims, "float32");
+}
+
+function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < x.length; i++) {
+    worst = Math.max(worst, Math.abs(x[i] - y[i]));
+    scale = Math.max(scale, Math.abs(y[i]));
+  }
+  return worst / scale;
+}
+
+/** The transposes splitHeads/mergeHeads stand for, written out with tf ops. */
+function splitComposed(x: tf.Tensor): tf.Tensor[] {
+  const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
+  const parts = x.shape[1]! / (nh * dh);
+  return tf.unstack(tf.reshape(tf.transpose(tf.reshape(x, [B, S, parts, nh, dh]), [2, 0, 3, 1, 4]), [parts, B * nh, S, dh]));
+}
+
+for (const backend of ["cpu", "wasm"]) {
+  test(`${backend}: the host kernels are registered, and not for tensorflow or webgpu`, async () => {
+    await tf.setBackend(backend);
+    const names = (b: string) => composedKernelConfigs(b).map((k) => k.kernelName);
+    for (const k of [SOFTMAX_GRAD_KERNEL, SPLIT_HEADS_KERNEL, MERGE_HEADS_KERNEL, SUM_ROWS_KERNEL]) {
+      assert.ok(tf.getKernel(k, backend), `${k} on ${backend}`);
+      // tensorflow (tfjs-node-gpu may hold its tensors on a GPU) and webgpu keep the composed tf ops
+      assert.ok(!names("tensorflow").includes(k) && !names("webgpu").includes(k), `${k} only on the host backends`);
+    }
+    // Per-slice products pay off only where tfjs's batched product is a plain loop.
+    assert.equal(!!tf.getKernel(BATCH_MATMUL_KERNEL, backend), backend === "wasm");
+  });
+
+  test(`${backend}: splitHeads and mergeHeads are the transposes, bit for bit (3 parts and 1)`, async () => {
+    await tf.setBackend(backend);
+    const rng = new Rng(3);
+    const { batch: B, seq: S, heads: nh, headSize: dh } = shape;
+    for (const parts of [3, 1]) {
+      tf.tidy(() => {
+        const x = random(rng, [B * S, parts * nh * dh]);
+        const ours = splitHeads(x, shape);
+        const theirs = splitComposed(x);
+        assert.equal(ours.length, parts);
+        ours.forEach((t, i) => {
+          assert.deepEqual(t.shape, [B * nh, S, dh]);
+          assert.deepEqual(Array.from(t.dataSync()), Array.from(theirs[i].dataSync()), `part ${i}`);
+        });
+        const back = mergeHeads(tf.stack(ours), shape);
+        assert.deepEqual(back.shape, x.shape);
+        assert.deepEqual(Array.from(back.dataSync()), Array.from(x.dataSync()), "mergeHeads(splitHeads(x)) = x");
+      });
+    }
+  });
+
+  test(`${backend}: batchMatMul agrees with tf.matMul in every transpose form (odd sizes)`, async () => {
+    await tf.setBackend(backend);
+    const rng = new Rng(5);
+    const [n, m, k, p] = [3, 5, 7, 4];
+    for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]]) {
+      tf.tidy(() => {
+        const a = random(rng, tA ? [n, k, m] : [n, m, k]);
+        const b = random(rng, tB ? [n, p, k] : [n, k, p]);
+        const ours = batchMatMul(a, b, tA, tB);
+        assert.deepEqual(ours.shape, [n, m, p]);
+        const d = maxRelDiff(ours, tf.matMul(a, b, tA, tB));
+        assert.ok(d <= 1e-6, `transposeA ${tA}, transposeB ${tB}: ${d}`);
+      });
+    }
+  });
+
+  test(`${backend}: sumRows and softmaxGrad are float64 sums rounded once`, async () => {
+    await tf.setBackend(backend);
+    const rng = new Rng(7);
+    tf.tidy(() => {
+      const [n, h] = [300, 6];
+      const x = random(rng, [n, h]);
+      const xv = x.dataSync();
+      const want = Array.from({ length: h }, (_, j) => {
+        let s = 0;
+        for (let r = 0; r < n; r++) s += xv[r * h + j];
+        return Math.fround(s);
+      });
+      assert.deepEqual(Array.from(sumRows(x).dataSync()), want);
+
+      const probs = tf.softmax(random(rng, [4, 9]), -1);
+      const dprobs = random(rng, [4, 9]);
+      const [p, d] = [probs.dataSync(), dprobs.dataSync()];
+      const expected: number[] = [];
+      for (let r = 0; r < 4; r++) {
+        let dot = 0;
+        for (let j = 0; j < 9; j++) dot += p[r * 9 + j] * d[r * 9 + j];
+        for (let j = 0; j < 9; j++) expected.push(Math.fround(p[r * 9 + j] * (d[r * 9 + j] - dot) * 0.125));
+      }
+      assert.deepEqual(Array.from(softmaxGrad(probs, dprobs, 0.125).dataSync()), expected);
+    });
+  });
+}
