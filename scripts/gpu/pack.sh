@@ -19,14 +19,15 @@ else
   echo "reusing $dest/{node.xz,dawn.node.xz,gl,setup.sh} (FRESH=1 rebuilds them)"
 fi
 
-# Lazily loaded notebook-only modules (tslab pulls in TypeScript, plotly is 10 MB) stay out of the bundle:
+# Lazily loaded modules (tslab pulls in TypeScript, plotly is 10 MB, onnxruntime-node is a native addon that
+# only the CPU backends load) stay out of the bundle:
 # their loaders already fall back when they are missing.
 npx esbuild bench/gpu/device.ts --bundle --platform=node --format=cjs --main-fields=module,main \
-  --external:tslab --external:esbuild --external:plotly.js-dist --external:zeromq \
+  --external:tslab --external:esbuild --external:plotly.js-dist --external:zeromq --external:onnxruntime-node --external:plotly.js-dist-min \
   --outfile="$dest/gpu.cjs" --log-level=warning
 # npm run bench:train as it runs here, for the GPU host (BERT_IMDB_SHARED=assets: bert-base's config.json is there)
 npx esbuild bench/train.ts --bundle --platform=node --format=cjs --main-fields=module,main \
-  --external:tslab --external:esbuild --external:plotly.js-dist --external:zeromq \
+  --external:tslab --external:esbuild --external:plotly.js-dist --external:zeromq --external:onnxruntime-node --external:plotly.js-dist-min \
   --outfile="$dest/train.cjs" --log-level=warning
 
 node --import tsx scripts/gpu/makeData.ts "$dest/data"
