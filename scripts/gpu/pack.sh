@@ -4,6 +4,7 @@
 #                                               FRESH=1 rebuilds them)
 #   gpu.cjs                                     bench/gpu/device.ts bundled with esbuild (no native addons inside)
 #   train.cjs                                   bench/train.ts (npm run bench:train) bundled the same way
+#                                               (both by scripts/gpu/bundle.ts)
 #   data/                                       goldens + pre-tokenized reviews (scripts/gpu/makeData.ts)
 # then checks that the carry plus the git working tree stay under the 64 MiB the device call takes, and prints
 # the command to run there. Usage (from anywhere): scripts/gpu/pack.sh   (or: npm run gpu:pack)
@@ -19,17 +20,8 @@ else
   echo "reusing $dest/{node.xz,dawn.node.xz,gl,setup.sh} (FRESH=1 rebuilds them)"
 fi
 
-# Lazily loaded modules (tslab pulls in TypeScript, plotly is 10 MB, onnxruntime-node is a native addon that
-# only the CPU backends load) stay out of the bundle:
-# their loaders already fall back when they are missing.
-npx esbuild bench/gpu/device.ts --bundle --platform=node --format=cjs --main-fields=module,main \
-  --external:tslab --external:esbuild --external:plotly.js-dist --external:zeromq --external:onnxruntime-node --external:plotly.js-dist-min \
-  --outfile="$dest/gpu.cjs" --log-level=warning
-# npm run bench:train as it runs here, for the GPU host (BERT_IMDB_SHARED=assets: bert-base's config.json is there)
-npx esbuild bench/train.ts --bundle --platform=node --format=cjs --main-fields=module,main \
-  --external:tslab --external:esbuild --external:plotly.js-dist --external:zeromq --external:onnxruntime-node --external:plotly.js-dist-min \
-  --outfile="$dest/train.cjs" --log-level=warning
-
+# gpu.cjs and train.cjs (scripts/gpu/bundle.ts: what stays out of the bundles, and why)
+node --import tsx scripts/gpu/bundle.ts "$dest"
 node --import tsx scripts/gpu/makeData.ts "$dest/data"
 
 carry=$(du -cb "$dest" | tail -1 | cut -f1)
