@@ -26,6 +26,9 @@ export function bundleForGpuHost(dest: string): string[] {
       format: "cjs",
       mainFields: ["module", "main"],
       external: EXTERNAL,
+      // Whitespace and syntax only: names stay, so a stack trace from the GPU host still reads.
+      minifyWhitespace: true,
+      minifySyntax: true,
       outfile,
       logLevel: "warning",
     });
