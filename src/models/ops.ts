@@ -10,7 +10,10 @@
 //                gradient, which attention with dropout needs), else composed of kernel ops and tf ops whose
 //                autodiff keeps the dropout mask and the attention probabilities for the backward pass (a
 //                kernel's gradient could only recompute them, and on cpu/wasm a dropout mask costs as much to
-//                recompute in JavaScript as to make).
+//                recompute in JavaScript as to make). Inside attention's composed form and the gradients,
+//                splitHeads / mergeHeads, batchMatMul, softmaxGrad and sumRows are fused ops too: kernels on cpu
+//                and wasm (src/backends/host/: row copies, XNNPACK per slice on wasm, float64 sums), tf ops
+//                elsewhere.
 // Nothing here names the webgpu backend or reads its settings. All activations are rank 2 ([tokens, features]);
 // weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backends/tf";
