@@ -28,26 +28,6 @@ def batch(g, prefix):
     return {k: g[f"{prefix}.{k}"].long() for k in ("input_ids", "attention_mask", "labels")}
 
 
-def train_five_steps(model, g, spec):
-    """The five steps as the HF Trainer builds them: AdamW with two groups (no decay for biases and LayerNorm
-    weights), linear decay to 0 without warm-up, clipping to max_grad_norm before each step."""
-    no_decay = [n for n, _ in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if n not in no_decay], "weight_decay": spec["weight_decay"]},
-        {"params": [p for n, p in model.named_parameters() if n in no_decay], "weight_decay": 0.0},
-    ]
-    d = spec["optimizer_defaults"]
-    opt = torch.optim.AdamW(groups, lr=spec["lr"], betas=tuple(d["betas"]), eps=d["eps"])
-    n = spec["n_steps"]
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, (n - s) / n))
-    for step in range(1, n + 1):
-        model(**batch(g, f"step{step}")).loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), spec["max_grad_norm"])
-        opt.step()
-        sched.step()
-        opt.zero_grad()
-
-
 def main() -> None:
     golden_dir, out_file = sys.argv[1], sys.argv[2]
     g = load_file(os.path.join(golden_dir, "golden.safetensors"))
@@ -59,8 +39,24 @@ def main() -> None:
         for name, p in model.named_parameters():
             out[f"{impl}.grad.{name}"] = p.grad.detach().clone().contiguous()
 
+        # Five steps as the HF Trainer builds them: AdamW with two groups (no decay for biases and LayerNorm
+        # weights), linear decay to 0 without warm-up, clipping to max_grad_norm before each step.
         model = load(golden_dir, impl)
-        train_five_steps(model, g, spec)
+        no_decay = [n for n, _ in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
+        groups = [
+            {"params": [p for n, p in model.named_parameters() if n not in no_decay], "weight_decay": spec["weight_decay"]},
+            {"params": [p for n, p in model.named_parameters() if n in no_decay], "weight_decay": 0.0},
+        ]
+        d = spec["optimizer_defaults"]
+        opt = torch.optim.AdamW(groups, lr=spec["lr"], betas=tuple(d["betas"]), eps=d["eps"])
+        n = spec["n_steps"]
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, (n - s) / n))
+        for step in range(1, n + 1):
+            model(**batch(g, f"step{step}")).loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), spec["max_grad_norm"])
+            opt.step()
+            sched.step()
+            opt.zero_grad()
         for name, p in model.named_parameters():
             out[f"{impl}.after.{name}"] = p.detach().clone().contiguous()
     save_file(out, out_file)
