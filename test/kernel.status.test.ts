@@ -39,6 +39,7 @@ test("the kernel reports busy until every request is done, then idle", { timeout
     statuses: Array<[number, string, string]>;
     finished: number;
   };
+  assert.equal(report.finished, 2, "both cells finished");
   // Three cells sent at once: "first" and "blocking" hold the event loop for 3 s each, "quick" between them.
   const b = report.blocking;
   const at = (state: string, role: string) => b.find((x) => x[1] === state && x[2] === role)?.[0] ?? NaN;
