@@ -9,6 +9,7 @@
 import * as os from "node:os";
 import { tf } from "./tf";
 import { guardWasmHeap } from "./wasmGuard";
+import { nativeProducts } from "./onnxruntime/index";
 import { describeAdapter, describeWebGPUDevice, probeWebGPU, registerWebGPUBackend, registerWebGPUKernels, webgpuDeviceInfo } from "./webgpu/index";
 
 export type BackendName = "webgpu" | "tensorflow" | "wasm" | "cpu";
@@ -136,7 +137,9 @@ async function tryWasm(skipped: string[]): Promise<string | null> {
   guardWasmHeap();
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
   const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
-  return `CPU: WebAssembly${simd ? " SIMD" : ""} (XNNPACK), ${threads ? "multi-threaded" : "1 thread"}, heap ≤ 4 GiB: ${cpuModel()}`;
+  const native = nativeProducts();
+  const products = native ? `; matrix products in ONNX Runtime (MLAS), ${native.threads} thread${native.threads > 1 ? "s" : ""}` : "";
+  return `CPU: WebAssembly${simd ? " SIMD" : ""} (XNNPACK), ${threads ? "multi-threaded" : "1 thread"}${products}, heap ≤ 4 GiB: ${cpuModel()}`;
 }
 
 /** WebGPU through Dawn; a software adapter only when `allowSoftware` (asked for by name). */

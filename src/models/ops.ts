@@ -12,13 +12,15 @@
 //                kernel's gradient could only recompute them, and on cpu/wasm a dropout mask costs as much to
 //                recompute in JavaScript as to make). Inside attention's composed form and the gradients,
 //                splitHeads / mergeHeads, batchMatMul, softmaxGrad and sumRows are fused ops too: kernels on cpu
-//                and wasm (src/backends/host/: row copies, XNNPACK per slice on wasm, float64 sums), tf ops
-//                elsewhere.
+//                and wasm (src/backends/host/: row copies, float64 sums), tf ops elsewhere.
+//   products     on wasm the matMul kernel and batchMatMul run in ONNX Runtime's MLAS on every core
+//                (src/backends/onnxruntime/), or without onnxruntime-node on XNNPACK (per slice when batched).
 // Nothing here names the webgpu backend or reads its settings. All activations are rank 2 ([tokens, features]);
 // weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backends/tf";
 import { composedMatMul } from "../backends/matmul";
 import * as host from "../backends/host/index";
+import { nativeProducts } from "../backends/onnxruntime/index";
 import { dropoutMask } from "./dropout";
 export { dropoutMask };
 export { DROPOUT_MASK_KERNEL } from "./dropout";
@@ -498,6 +500,7 @@ export const composed = {
 };
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+type KernelFunc = (args: KernelArgs) => T | T[] | tf.TensorInfo | tf.TensorInfo[];
 
 const input = (args: KernelArgs, name: string) => args.inputs[name] as T;
 const attr = <A>(args: KernelArgs) => args.attrs as unknown as A;
@@ -508,7 +511,7 @@ const attr = <A>(args: KernelArgs) => args.attrs as unknown as A;
  */
 export function composedKernelConfigs(backendName: string): tf.KernelConfig[] {
   const mm = composed.matMul(backendName === "wasm");
-  const kernels: Array<[string, (args: KernelArgs) => T | T[]]> = [
+  const kernels: Array<[string, KernelFunc]> = [
     [LAYER_NORM_KERNEL, (a) => composed.layerNorm(input(a, "x"), input(a, "gamma"), input(a, "beta"), attr<LayerNormAttrs>(a).eps)],
     [ADD_LAYER_NORM_KERNEL, (a) => tf.tidy(() => composed.layerNorm(tf.add(input(a, "x"), input(a, "residual")), input(a, "gamma"), input(a, "beta"), attr<LayerNormAttrs>(a).eps))],
     [LAYER_NORM_GRAD_KERNEL, (a) => composed.layerNormGrad(input(a, "x"), input(a, "gamma"), input(a, "dy"), attr<LayerNormAttrs>(a).eps)],
@@ -516,29 +519,54 @@ export function composedKernelConfigs(backendName: string): tf.KernelConfig[] {
     [GELU_GRAD_KERNEL, (a) => composed.geluGrad(input(a, "x"), input(a, "dy"))],
     [MATMUL_KERNEL, (a) => mm(input(a, "a"), input(a, "b"), attr<MatMulAttrs>(a), a.inputs.bias ? input(a, "bias") : undefined)],
   ];
-  kernels.push(...hostKernels(backendName));
-  return kernels.map(([kernelName, kernelFunc]) => ({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc }));
+  const byName = new Map(kernels);
+  for (const [name, func] of hostKernels(backendName, byName)) byName.set(name, func);
+  return [...byName].map(([kernelName, kernelFunc]) => ({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc }));
 }
 
 /**
- * The fused ops' kernels on the backends whose tensors are host arrays (src/backends/host/): cpu and wasm get
- * the softmax gradient and the row sums in float64 and the heads' layout as row copies, wasm its batched
- * products per slice.
+ * The kernels of the backends whose tensors are host arrays (src/backends/host/): cpu and wasm get the softmax
+ * gradient and the row sums in float64 and the heads' layout as row copies. On wasm the products (BERT's linear
+ * layers and attention's batched products) run in ONNX Runtime's MLAS on every core where onnxruntime-node
+ * loads (5–8× XNNPACK's one thread here), else the batched ones per slice on XNNPACK; cpu keeps tfjs's own
+ * products (the plain-JavaScript reference backend).
  * Not tensorflow: its transposes and batched products are native, and with tfjs-node-gpu its tensors live on
  * the GPU, where reading them on the host would stall (its softmax gradient stays the float32 composed form).
  */
-function hostKernels(backendName: string): Array<[string, (args: KernelArgs) => T | T[]]> {
+function hostKernels(backendName: string, composedKernels: Map<string, KernelFunc>): Array<[string, KernelFunc]> {
   if (backendName !== "cpu" && backendName !== "wasm") return [];
   const info = (args: KernelArgs, name: string) => args.inputs[name] as unknown as tf.TensorInfo;
-  const kernels: Array<[string, (args: KernelArgs) => T | T[]]> = [
+  const kernels: Array<[string, KernelFunc]> = [
     [SOFTMAX_GRAD_KERNEL, (a) => host.softmaxGrad(a.backend, info(a, "probs"), info(a, "dprobs"), attr<{ scale: number }>(a).scale)],
     [SPLIT_HEADS_KERNEL, (a) => host.splitHeads(a.backend, info(a, "x"), attr<AttentionShape>(a))],
     [MERGE_HEADS_KERNEL, (a) => host.mergeHeads(a.backend, info(a, "x"), attr<AttentionShape>(a))],
     [SUM_ROWS_KERNEL, (a) => host.sumRows(a.backend, info(a, "x"))],
   ];
-  if (backendName === "wasm") {
-    kernels.push([BATCH_MATMUL_KERNEL, (a) => host.batchMatMulSlices(a.backend, info(a, "a"), info(a, "b"), attr<{ transposeA: boolean }>(a).transposeA, attr<{ transposeB: boolean }>(a).transposeB)]);
-  }
+  if (backendName !== "wasm") return kernels;
+  const composedMatMulKernel = composedKernels.get(MATMUL_KERNEL) as KernelFunc;
+  kernels.push(
+    [
+      MATMUL_KERNEL,
+      (a) => {
+        const native = nativeProducts();
+        if (!native) return composedMatMulKernel(a);
+        const { transposeA, transposeB, activation: act } = attr<MatMulAttrs>(a);
+        const y = host.nativeMatMul(native, a.backend, info(a, "a"), info(a, "b"), transposeA, transposeB, a.inputs.bias ? info(a, "bias") : undefined);
+        if (act !== "gelu") return y;
+        return tf.tidy(() => gelu(tf.engine().makeTensorFromTensorInfo(y)));
+      },
+    ],
+    [
+      BATCH_MATMUL_KERNEL,
+      (a) => {
+        const { transposeA, transposeB } = attr<{ transposeA: boolean; transposeB: boolean }>(a);
+        const native = nativeProducts();
+        return native
+          ? host.nativeBatchMatMul(native, a.backend, info(a, "a"), info(a, "b"), transposeA, transposeB)
+          : host.batchMatMulSlices(a.backend, info(a, "a"), info(a, "b"), transposeA, transposeB);
+      },
+    ],
+  );
   return kernels;
 }
 

@@ -14,54 +14,10 @@ import { buildBertClassifierOnnx, type FinalSepOptions } from "./bertOnnxGraph";
 import { tf } from "../backends/tf";
 import { modelRawConfig, type ExportableModel } from "./modelWeights";
 import type { Float32Tensor } from "./onnxGraphBuilder";
+import { allCores, loadOnnxRuntime, onnxRuntimeVersion, type OnnxRuntimeModule, type OrtSession, type OrtTensor } from "../backends/onnxruntime/load";
 
-/** The part of onnxruntime-node's API used here (typed locally: the package is an indirect dependency). */
-interface OrtTensor {
-  readonly data: unknown;
-  readonly dims: readonly number[];
-}
-interface OrtSession {
-  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
-  release(): Promise<void>;
-}
-export interface OnnxRuntimeModule {
-  InferenceSession: { create(model: Uint8Array | string, options?: Record<string, unknown>): Promise<OrtSession> };
-  Tensor: new (type: "int64", data: BigInt64Array, dims: readonly number[]) => OrtTensor;
-  env?: { versions?: Record<string, string> };
-}
-
-let ortModule: OnnxRuntimeModule | undefined;
-
-/**
- * onnxruntime-node, required at the first call. Throws an error saying how to install it when it is missing
- * or its native binding cannot load.
- */
-export function loadOnnxRuntime(): OnnxRuntimeModule {
-  if (ortModule) return ortModule;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    ortModule = require("onnxruntime-node") as OnnxRuntimeModule;
-  } catch (err) {
-    throw new Error(
-      `onnxruntime-node could not be loaded (${err instanceof Error ? err.message.split("\n")[0] : String(err)}). ` +
-        "It is installed with @huggingface/transformers (npm ci); to add it on its own: npm install onnxruntime-node@1.30.0 " +
-        "(its CPU binary ships in the npm package, so ONNXRUNTIME_NODE_INSTALL=skip is fine). " +
-        "Without it, use the TensorFlow.js forward pass (model.forward).",
-    );
-  }
-  return ortModule;
-}
-
-/** onnxruntime-node's version (loads it). */
-export function onnxRuntimeVersion(): string {
-  const o = loadOnnxRuntime();
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return (require("onnxruntime-node/package.json") as { version: string }).version;
-  } catch {
-    return o.env?.versions?.node ?? "unknown";
-  }
-}
+export { loadOnnxRuntime, onnxRuntimeVersion };
+export type { OnnxRuntimeModule };
 
 export type GraphOptimizationLevel = "disabled" | "basic" | "extended" | "all";
 
@@ -137,7 +93,7 @@ async function readWeights(model: ExportableModel): Promise<Map<string, Float32T
 }
 
 function sessionOptions(opts: OnnxSessionOptions): { threads: number; options: Record<string, unknown> } {
-  const threads = opts.intraOpNumThreads ?? (typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length);
+  const threads = opts.intraOpNumThreads ?? allCores();
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`intraOpNumThreads must be an integer >= 1, got ${threads}`);
   return {
     threads,

@@ -1,8 +1,8 @@
 // The attention heads' layout as copies of contiguous rows: tfjs's wasm Transpose of the rank-5 tensor that
 // splits the fused projections took 76 ms per call in a quick-model training step (20 % of the step, 2 cores);
-// moving each head's row of headSize floats is a memory copy.
-import { tf } from "../tf";
-import { hostValues } from "./values";
+// moving each head's row of headSize floats is a memory copy, from the input where it lies into the outputs.
+import type { tf } from "../tf";
+import { hostArrays } from "./values";
 
 export interface HeadsShape {
   batch: number;
@@ -12,12 +12,11 @@ export interface HeadsShape {
 }
 
 /** x [B·S, P·nh·dh] (P parts, each head-major, as HF lays out query|key|value) → P tensors [B·nh, S, dh]. */
-export function splitHeads(backend: unknown, x: tf.TensorInfo, s: HeadsShape): tf.Tensor[] {
+export function splitHeads(backend: unknown, x: tf.TensorInfo, s: HeadsShape): tf.TensorInfo[] {
   const { batch: B, seq: S, heads: nh, headSize: dh } = s;
   const width = x.shape[1];
   const parts = width / (nh * dh);
-  const src = hostValues(backend, x);
-  const outs = Array.from({ length: parts }, () => new Float32Array(B * nh * S * dh));
+  const { outs: infos, outValues: outs, inValues: [src] } = hostArrays(backend, Array.from({ length: parts }, () => [B * nh, S, dh]), [x]);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < S; t++) {
       const row = (b * S + t) * width;
@@ -29,16 +28,15 @@ export function splitHeads(backend: unknown, x: tf.TensorInfo, s: HeadsShape): t
       }
     }
   }
-  return outs.map((o) => tf.tensor(o, [B * nh, S, dh], "float32"));
+  return infos;
 }
 
 /** The inverse: x [P, B·nh, S, dh] → [B·S, P·nh·dh]. */
-export function mergeHeads(backend: unknown, x: tf.TensorInfo, s: HeadsShape): tf.Tensor {
+export function mergeHeads(backend: unknown, x: tf.TensorInfo, s: HeadsShape): tf.TensorInfo {
   const { batch: B, seq: S, heads: nh, headSize: dh } = s;
   const parts = x.shape[0];
   const width = parts * nh * dh;
-  const src = hostValues(backend, x);
-  const out = new Float32Array(src.length);
+  const { outs: [info], outValues: [out], inValues: [src] } = hostArrays(backend, [[B * S, width]], [x]);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < S; t++) {
       const row = (b * S + t) * width;
@@ -50,5 +48,5 @@ export function mergeHeads(backend: unknown, x: tf.TensorInfo, s: HeadsShape): t
       }
     }
   }
-  return tf.tensor(out, [B * S, width], "float32");
+  return info;
 }

@@ -2,6 +2,7 @@
 // on the host's arrays. src/models/ops.ts registers them under its kernel names, beside its composed kernels.
 export { splitHeads, mergeHeads } from "./heads";
 export { batchMatMulSlices } from "./batchMatMul";
+export { nativeMatMul, nativeBatchMatMul } from "./products";
 export { softmaxGrad } from "./softmaxGrad";
 export { sumRows } from "./sumRows";
-export { hostValues } from "./values";
+export { hostValues, hostOutput } from "./values";

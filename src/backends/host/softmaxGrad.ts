@@ -2,19 +2,17 @@
 // float32 (tf.mul then tf.sum, each rounded) it left wasm's attention gradients 4.0e-5 (of each tensor's max) from
 // the exact ones where PyTorch's float32 golden is 3.0e-5 away (test/model.test.ts); products and sums in
 // doubles, rounded once, give 1.85e-5. One pass over the rows, reading both inputs once.
-import { tf } from "../tf";
-import { hostValues } from "./values";
+import type { tf } from "../tf";
+import { hostArrays } from "./values";
 
 /** scale·P⊙(dP − Σⱼ P⊙dP) over the last axis. */
-export function softmaxGrad(backend: unknown, probs: tf.TensorInfo, dprobs: tf.TensorInfo, scale: number): tf.Tensor {
-  const p = hostValues(backend, probs);
-  const d = hostValues(backend, dprobs);
+export function softmaxGrad(backend: unknown, probs: tf.TensorInfo, dprobs: tf.TensorInfo, scale: number): tf.TensorInfo {
+  const { outs: [info], outValues: [out], inValues: [p, d] } = hostArrays(backend, [probs.shape], [probs, dprobs]);
   const n = probs.shape[probs.shape.length - 1];
-  const out = new Float32Array(p.length);
   for (let r = 0; r < p.length; r += n) {
     let sum = 0;
     for (let j = r; j < r + n; j++) sum += p[j] * d[j];
     for (let j = r; j < r + n; j++) out[j] = p[j] * (d[j] - sum) * scale;
   }
-  return tf.tensor(out, probs.shape, "float32");
+  return info;
 }

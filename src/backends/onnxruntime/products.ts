@@ -1,0 +1,101 @@
+// Matrix products through ONNX Runtime's CPU kernels (MLAS), for the TensorFlow.js kernels of the host
+// backends (src/backends/host/products.ts). Measured here (AMD EPYC, AVX-512, one call per product, BERT's
+// shapes at batch 16 × 128): 150–370 GFLOP/s on 2 threads, where tfjs-wasm's XNNPACK reaches 23–44 GFLOP/s on
+// its one thread and calls with a transpose flag drop to a plain loop. Each variant is a one-node ONNX model
+// with symbolic dimensions (one session serves every shape), run synchronously on caller-owned arrays: the
+// operands are read where they lie and the product is written into the output array (on wasm both are views of
+// the heap, so no value is copied).
+import { onnx } from "onnx-proto";
+import { OnnxGraphBuilder, intAttr, intsAttr, type OnnxValueSpec } from "../../onnx/onnxGraphBuilder";
+import { allCores, createNativeSession, loadOnnxRuntime, nativeSessionUnavailable, type NativeSession, type OrtTensor } from "./load";
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+
+/** The products ONNX Runtime computes for the host kernels. Shapes are those of the operands as stored. */
+export interface NativeProducts {
+  /** Intra-op threads of the sessions. */
+  readonly threads: number;
+  /** out [m, n] = op(a)·op(b) (+ bias [n]) for rank-2 a and b. */
+  gemm(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], transposeA: boolean, transposeB: boolean, bias: Float32Array | null, out: Float32Array): void;
+  /** out [n, m, p] = op(a)·op(b) per slice, for rank-3 a and b with the same leading dimension. */
+  batchMatMul(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], transposeA: boolean, transposeB: boolean, out: Float32Array): void;
+}
+
+const spec = (name: string, dims: Array<number | string>): OnnxValueSpec => ({ name, elemType: FLOAT, dims });
+
+function encode(g: OnnxGraphBuilder, name: string, inputs: OnnxValueSpec[], output: OnnxValueSpec): Uint8Array {
+  return g.encode({ graphName: name, inputs, outputs: [output], opset: 17, producerName: "bert-imdb-ts", producerVersion: "0" });
+}
+
+/** Gemm(a, b[, bias]) with the transpose attributes. */
+function gemmModel(transA: boolean, transB: boolean, withBias: boolean): Uint8Array {
+  const g = new OnnxGraphBuilder();
+  for (const n of ["a", "b", "bias"]) g.uniqueName(n);
+  const y = g.op("Gemm", withBias ? ["a", "b", "bias"] : ["a", "b"], "product", [intAttr("transA", transA ? 1 : 0), intAttr("transB", transB ? 1 : 0)]);
+  g.renameOutput(y, "y");
+  const inputs = [spec("a", ["a0", "a1"]), spec("b", ["b0", "b1"]), ...(withBias ? [spec("bias", ["n"])] : [])];
+  return encode(g, "gemm", inputs, spec("y", ["m", "n"]));
+}
+
+/** MatMul of rank-3 operands, each transposed first where asked (ONNX Runtime folds those into its product). */
+function batchMatMulModel(transA: boolean, transB: boolean): Uint8Array {
+  const g = new OnnxGraphBuilder();
+  for (const n of ["a", "b"]) g.uniqueName(n);
+  const operand = (name: string, t: boolean) => (t ? g.op("Transpose", [name], name, [intsAttr("perm", [0, 2, 1])]) : name);
+  const y = g.op("MatMul", [operand("a", transA), operand("b", transB)], "product");
+  g.renameOutput(y, "y");
+  return encode(g, "batch_matmul", [spec("a", ["n", "a1", "a2"]), spec("b", ["n", "b1", "b2"])], spec("y", ["n", "m", "p"]));
+}
+
+let products: NativeProducts | null | undefined;
+
+/** Why nativeProducts() returned null. */
+export function nativeProductsUnavailable(): string | null {
+  return products === null ? nativeSessionUnavailable : null;
+}
+
+/**
+ * ONNX Runtime's products on every core, or null when onnxruntime-node or its native session cannot load (the
+ * host kernels then keep TensorFlow.js's own products). Sessions are made at their first use.
+ */
+export function nativeProducts(): NativeProducts | null {
+  if (products !== undefined) return products;
+  const threads = allCores();
+  const options = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+    graphOptimizationLevel: "all",
+    logSeverityLevel: 3,
+    extra: { session: { intra_op: { allow_spinning: process.env.SPIN ?? "0" } } },
+  };
+  const probe = createNativeSession(gemmModel(false, false, false), options);
+  if (!probe) return (products = null);
+  const ort = loadOnnxRuntime();
+  const sessions = new Map<string, NativeSession>([["gemm000", probe]]);
+  const session = (key: string, model: () => Uint8Array): NativeSession => {
+    let s = sessions.get(key);
+    if (!s) sessions.set(key, (s = createNativeSession(model(), options) as NativeSession));
+    return s;
+  };
+  const t = (data: Float32Array, dims: number[]): OrtTensor => new ort.Tensor("float32", data, dims);
+  const bit = (b: boolean) => (b ? "1" : "0");
+  products = {
+    threads,
+    gemm(a, aShape, b, bShape, tA, tB, bias, out) {
+      const s = session(`gemm${bit(tA)}${bit(tB)}${bit(!!bias)}`, () => gemmModel(tA, tB, !!bias));
+      const m = tA ? aShape[1] : aShape[0];
+      const n = tB ? bShape[0] : bShape[1];
+      const feeds: Record<string, OrtTensor> = { a: t(a, aShape), b: t(b, bShape) };
+      if (bias) feeds.bias = t(bias, [n]);
+      s.run(feeds, { y: t(out, [m, n]) }, {});
+    },
+    batchMatMul(a, aShape, b, bShape, tA, tB, out) {
+      const s = session(`bmm${bit(tA)}${bit(tB)}`, () => batchMatMulModel(tA, tB));
+      const m = tA ? aShape[2] : aShape[1];
+      const p = tB ? bShape[1] : bShape[2];
+      s.run({ a: t(a, aShape), b: t(b, bShape) }, { y: t(out, [aShape[0], m, p]) }, {});
+    },
+  };
+  return products;
+}

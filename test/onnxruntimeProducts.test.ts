@@ -1,0 +1,141 @@
+// ONNX Runtime's matrix products (src/backends/onnxruntime/products.ts) and the wasm kernels that call them
+// (src/backends/host/products.ts, registered by src/models/ops.ts): the synchronous native session loads on the
+// pinned onnxruntime-node, the products match float64 arithmetic in every transpose form with and without a
+// bias, the kernels write into the wasm heap correctly even when the heap grows between calls, nothing leaks,
+// and the per-slice XNNPACK products that remain the fallback still agree.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { tf } from "../src/backends/tf";
+import * as host from "../src/backends/host/index";
+import { nativeProducts, nativeProductsUnavailable } from "../src/backends/onnxruntime/index";
+import { BATCH_MATMUL_KERNEL, batchMatMul, gelu, MATMUL_KERNEL, matMul } from "../src/models/ops";
+import { Rng } from "../src/random";
+
+require("@tensorflow/tfjs-backend-wasm");
+
+function randomValues(rng: Rng, n: number): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+}
+
+/** op(a)·op(b) (+ bias) in float64, a [.., r, c] stored row-major; `batch` slices. */
+function reference(a: Float32Array, aDims: number[], b: Float32Array, bDims: number[], tA: boolean, tB: boolean, bias: Float32Array | null, batch = 1): Float64Array {
+  const [ar, ac] = aDims.slice(-2);
+  const [br, bc] = bDims.slice(-2);
+  const [m, k] = tA ? [ac, ar] : [ar, ac];
+  const n = tB ? br : bc;
+  const out = new Float64Array(batch * m * n);
+  for (let s = 0; s < batch; s++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = bias ? bias[j] : 0;
+        for (let q = 0; q < k; q++) {
+          const x = a[s * ar * ac + (tA ? q * ac + i : i * ac + q)];
+          const y = b[s * br * bc + (tB ? j * bc + q : q * bc + j)];
+          sum += x * y;
+        }
+        out[(s * m + i) * n + j] = sum;
+      }
+    }
+  }
+  return out;
+}
+
+function maxRelDiff(got: ArrayLike<number>, want: Float64Array): number {
+  assert.equal(got.length, want.length);
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return worst / scale;
+}
+
+const FORMS: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
+
+test("onnxruntime-node's native session loads (the pinned version's dist/binding)", () => {
+  const native = nativeProducts();
+  assert.ok(native, `nativeProducts() is null: ${nativeProductsUnavailable()}`);
+  assert.ok(native.threads >= 1);
+});
+
+test("gemm: every transpose form, with and without a bias, odd sizes, against float64", () => {
+  const native = nativeProducts()!;
+  const rng = new Rng(11);
+  const [m, k, n] = [37, 19, 23];
+  for (const [tA, tB] of FORMS) {
+    for (const withBias of [false, true]) {
+      const aDims = tA ? [k, m] : [m, k];
+      const bDims = tB ? [n, k] : [k, n];
+      const a = randomValues(rng, m * k);
+      const b = randomValues(rng, k * n);
+      const bias = withBias ? randomValues(rng, n) : null;
+      const out = new Float32Array(m * n).fill(Number.NaN);
+      native.gemm(a, aDims, b, bDims, tA, tB, bias, out);
+      const d = maxRelDiff(out, reference(a, aDims, b, bDims, tA, tB, bias));
+      assert.ok(d <= 1e-6, `transposeA ${tA}, transposeB ${tB}, bias ${withBias}: ${d}`);
+    }
+  }
+});
+
+test("batchMatMul: every transpose form against float64, operands and output views into one larger buffer", () => {
+  const native = nativeProducts()!;
+  const rng = new Rng(13);
+  const [batch, m, k, p] = [3, 9, 5, 7];
+  for (const [tA, tB] of FORMS) {
+    const aDims = tA ? [batch, k, m] : [batch, m, k];
+    const bDims = tB ? [batch, p, k] : [batch, k, p];
+    // As on the wasm heap: the three arrays are windows of one buffer, at offsets that are not 0.
+    const heap = new Float32Array(8 + batch * (m * k + k * p + m * p) + 8);
+    const a = heap.subarray(8, 8 + batch * m * k);
+    const b = heap.subarray(a.byteOffset / 4 + a.length, a.byteOffset / 4 + a.length + batch * k * p);
+    const out = heap.subarray(b.byteOffset / 4 + b.length, b.byteOffset / 4 + b.length + batch * m * p);
+    a.set(randomValues(rng, a.length));
+    b.set(randomValues(rng, b.length));
+    const before = heap.slice();
+    native.batchMatMul(a, aDims, b, bDims, tA, tB, out);
+    const d = maxRelDiff(out, reference(a, aDims, b, bDims, tA, tB, null, batch));
+    assert.ok(d <= 1e-6, `transposeA ${tA}, transposeB ${tB}: ${d}`);
+    // Only the output's window was written.
+    const end = out.byteOffset / 4 + out.length;
+    for (let i = 0; i < heap.length; i++) if (i < out.byteOffset / 4 || i >= end) assert.equal(heap[i], before[i]);
+  }
+});
+
+test("wasm: the product kernels write into the heap while it grows and leak nothing; the per-slice fallback agrees", async () => {
+  await tf.setBackend("wasm");
+  const rng = new Rng(17);
+  const [m, k, n] = [64, 48, 80];
+  const a = tf.tensor(randomValues(rng, m * k), [m, k]);
+  const w = tf.tensor(randomValues(rng, n * k), [n, k]);
+  const bias = tf.tensor(randomValues(rng, n), [n]);
+  const want = reference(a.dataSync() as Float32Array, [m, k], w.dataSync() as Float32Array, [n, k], false, true, bias.dataSync() as Float32Array);
+  const tensorsBefore = tf.memory().numTensors;
+  for (let round = 0; round < 3; round++) {
+    // A large allocation between the calls grows the heap: views made before it would be detached.
+    const big = tf.zeros([64 * 1024 * 1024 / 4 * (round + 1)]);
+    const y = matMul(a, w, false, true, bias);
+    assert.deepEqual(y.shape, [m, n]);
+    assert.ok(maxRelDiff(y.dataSync(), want) <= 1e-6, `round ${round}`);
+    tf.dispose([big, y]);
+  }
+  assert.equal(tf.memory().numTensors, tensorsBefore);
+
+  // the "gelu" activation (evaluation: no tape) is the product, then the GELU kernel
+  const viaKernel = tf.engine().runKernel(MATMUL_KERNEL, { a, b: w, bias }, { transposeA: false, transposeB: true, activation: "gelu" }) as tf.Tensor;
+  const composed = tf.tidy(() => gelu(matMul(a, w, false, true, bias)));
+  assert.deepEqual(Array.from(viaKernel.dataSync()), Array.from(composed.dataSync()));
+  tf.dispose([viaKernel, composed]);
+
+  const [bt, bm, bk, bp] = [4, 16, 8, 12];
+  const x = tf.tensor(randomValues(rng, bt * bm * bk), [bt, bk, bm]);
+  const z = tf.tensor(randomValues(rng, bt * bk * bp), [bt, bp, bk]);
+  const ours = batchMatMul(x, z, true, true);
+  const slices = host.batchMatMulSlices(tf.backend(), x, z, true, true);
+  const ref = reference(x.dataSync() as Float32Array, [bt, bk, bm], z.dataSync() as Float32Array, [bt, bp, bk], true, true, null, bt);
+  assert.ok(tf.getKernel(BATCH_MATMUL_KERNEL, "wasm"));
+  assert.ok(maxRelDiff(ours.dataSync(), ref) <= 1e-6, "ONNX Runtime's batched product");
+  // the fallback where onnxruntime-node cannot load: one XNNPACK product per slice
+  assert.ok(maxRelDiff(slices.dataSync(), ref) <= 1e-6, "per-slice XNNPACK products");
+  tf.dispose([a, w, bias, x, z, ours, slices]);
+});
