@@ -9,6 +9,9 @@ import {
   BATCH_MATMUL_KERNEL,
   batchMatMul,
   composedKernelConfigs,
+  embedding,
+  EMBEDDING_GRAD_KERNEL,
+  EMBEDDING_KERNEL,
   MERGE_HEADS_KERNEL,
   mergeHeads,
   SOFTMAX_GRAD_KERNEL,
@@ -52,7 +55,7 @@ for (const backend of ["cpu", "wasm"]) {
   test(`${backend}: the host kernels are registered, and not for tensorflow or webgpu`, async () => {
     await tf.setBackend(backend);
     const names = (b: string) => composedKernelConfigs(b).map((k) => k.kernelName);
-    for (const k of [SOFTMAX_GRAD_KERNEL, SPLIT_HEADS_KERNEL, MERGE_HEADS_KERNEL, SUM_ROWS_KERNEL]) {
+    for (const k of [SOFTMAX_GRAD_KERNEL, SPLIT_HEADS_KERNEL, MERGE_HEADS_KERNEL, SUM_ROWS_KERNEL, EMBEDDING_KERNEL, EMBEDDING_GRAD_KERNEL]) {
       assert.ok(tf.getKernel(k, backend), `${k} on ${backend}`);
       // tensorflow (tfjs-node-gpu may hold its tensors on a GPU) and webgpu keep the composed tf ops
       assert.ok(!names("tensorflow").includes(k) && !names("webgpu").includes(k), `${k} only on the host backends`);
@@ -122,6 +125,28 @@ for (const backend of ["cpu", "wasm"]) {
         for (let j = 0; j < 9; j++) expected.push(Math.fround(p[r * 9 + j] * (d[r * 9 + j] - dot) * 0.125));
       }
       assert.deepEqual(Array.from(softmaxGrad(probs, dprobs, 0.125).dataSync()), expected);
+    });
+  });
+
+  test(`${backend}: embedding is tf.gather bit for bit, its gradient the rows of dy added per id (repeats included)`, async () => {
+    await tf.setBackend(backend);
+    const rng = new Rng(9);
+    const [rows, h] = [11, 6];
+    const idList = [3, 0, 10, 3, 7, 3, 0];
+    tf.tidy(() => {
+      const table = random(rng, [rows, h]);
+      const ids = tf.tensor1d(idList, "int32");
+      assert.deepEqual(Array.from(embedding(table, ids).dataSync()), Array.from(tf.gather(table, ids).dataSync()));
+      const dy = random(rng, [idList.length, h]);
+      const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embedding(t, ids), dy)))(table);
+      const d = dy.dataSync();
+      const want = new Float32Array(rows * h);
+      idList.forEach((id, i) => {
+        for (let j = 0; j < h; j++) want[id * h + j] += d[i * h + j];
+      });
+      assert.deepEqual(grad.shape, [rows, h]);
+      assert.deepEqual(Array.from(grad.dataSync()), Array.from(want));
+      assert.throws(() => embedding(table, tf.tensor1d([2, rows], "int32")), /id 11 at position 1 is outside the table's 11 rows/);
     });
   });
 }

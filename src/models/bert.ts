@@ -11,7 +11,7 @@ import { Rng } from "../random";
 import { writeSafetensors, TensorToWrite } from "../safetensors/write";
 import { formatLoadReport, LoadReport, loadCheckpoint } from "./checkpoint";
 import { BertConfig, BertConfigJson, LabelOptions } from "./config";
-import { attention, dropout, dropoutAddLayerNorm, type DropoutSite, layerNorm, linear, linearActivation, siteSeed } from "./ops";
+import { attention, dropout, dropoutAddLayerNorm, type DropoutSite, embedding, layerNorm, linear, linearActivation, siteSeed } from "./ops";
 import { bertParamSpecs, initParam, LAYER_PARTS, layerPrefix, ParamSpec, sizeOf } from "./params";
 import { HubFileOptions, resolveModelFile, resolveWeightsFile } from "./resolve";
 import { summarizeParams, SummaryRow } from "./summary";
@@ -211,10 +211,10 @@ export class BertForSequenceClassification {
     return tf.tidy(() => {
       // Embeddings: (word + token type) + position, LayerNorm, dropout — HF's order of additions.
       const ids = inputs.inputIds.dtype === "int32" ? inputs.inputIds : tf.cast(inputs.inputIds, "int32");
-      const words = tf.gather(p("bert.embeddings.word_embeddings.weight"), tf.reshape(ids, [B * S]));
+      const words = embedding(p("bert.embeddings.word_embeddings.weight"), tf.reshape(ids, [B * S]));
       const ttTable = p("bert.embeddings.token_type_embeddings.weight");
       const types = inputs.tokenTypeIds
-        ? tf.gather(ttTable, tf.reshape(tf.cast(inputs.tokenTypeIds, "int32"), [B * S]))
+        ? embedding(ttTable, tf.reshape(tf.cast(inputs.tokenTypeIds, "int32"), [B * S]))
         : tf.slice(ttTable, [0, 0], [1, H]);
       const positions = tf.slice(p("bert.embeddings.position_embeddings.weight"), [0, 0], [S, H]);
       const summed = tf.reshape(tf.add(tf.reshape(tf.add(words, types), [B, S, H]), positions), [B * S, H]);

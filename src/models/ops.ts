@@ -11,8 +11,9 @@
 //                autodiff keeps the dropout mask and the attention probabilities for the backward pass (a
 //                kernel's gradient could only recompute them, and on cpu/wasm a dropout mask costs as much to
 //                recompute in JavaScript as to make). Inside attention's composed form and the gradients,
-//                splitHeads / mergeHeads, batchMatMul, softmaxGrad and sumRows are fused ops too: kernels on cpu
-//                and wasm (src/backends/host/: row copies, float64 sums), tf ops elsewhere.
+//                splitHeads / mergeHeads, batchMatMul, softmaxGrad and sumRows are fused ops too, and so is the
+//                embedding lookup: kernels on cpu and wasm (src/backends/host/: row copies, float64 sums), tf ops
+//                elsewhere.
 //   products     on wasm the matMul kernel and batchMatMul run in ONNX Runtime's MLAS on every core
 //                (src/backends/onnxruntime/), or without onnxruntime-node on XNNPACK (per slice when batched).
 // Nothing here names the webgpu backend or reads its settings. All activations are rank 2 ([tokens, features]);
@@ -58,6 +59,10 @@ export const MERGE_HEADS_KERNEL = "BertImdbMergeHeads";
 export const SUM_ROWS_KERNEL = "BertImdbSumRows";
 /** op(a)·op(b) for rank-3 a and b (fused op): inputs {a, b}, attrs {transposeA, transposeB} → [n, m, p]. */
 export const BATCH_MATMUL_KERNEL = "BertImdbBatchMatMul";
+/** Rows of a table at int32 ids (fused op): inputs {table [V, H], ids [n]} → [n, H]. */
+export const EMBEDDING_KERNEL = "BertImdbEmbedding";
+/** Its gradient: inputs {ids, dy [n, H]}, attrs {rows} → d(table) [rows, H], rows of dy summed per id. */
+export const EMBEDDING_GRAD_KERNEL = "BertImdbEmbeddingGrad";
 /** Attention of the fused projections (fused op): inputs {qkv, mask?}, attrs AttentionAttrs → context. */
 export const ATTENTION_KERNEL = "BertImdbAttention";
 /** Its gradient: inputs {qkv, ctx, dy, mask?}, attrs AttentionAttrs → d(qkv). */
@@ -213,6 +218,15 @@ export function sumRows(x: T): T {
 }
 
 // ---------------------------------------------------------------- fused ops
+
+/**
+ * The rows of `table` [V, H] at int32 `ids` [n] → [n, H] (an embedding lookup): through its kernel where the
+ * backend has one (cpu, wasm: row copies, and the gradient rows added per id), else tf.gather.
+ */
+export function embedding(table: T, ids: T): T {
+  if (registered(EMBEDDING_KERNEL)) return run(EMBEDDING_KERNEL, { table, ids });
+  return tf.gather(table, ids);
+}
 
 /**
  * Inverted dropout: x times dropoutMask(x.shape, rate, seed). Where the backend has the dropout kernel (webgpu
@@ -431,6 +445,11 @@ const GRADIENTS: Gradient[] = [
       return { x: () => dx, residual: () => dresidual, gamma: () => dgamma, beta: () => dbeta };
     },
   },
+  {
+    kernelName: EMBEDDING_KERNEL,
+    inputsToSave: ["table", "ids"],
+    gradFunc: (dy, [table, ids]) => ({ table: () => run(EMBEDDING_GRAD_KERNEL, { ids, dy: dy as T }, { rows: table.shape[0] }), ids: () => tf.zerosLike(ids) }),
+  },
   { kernelName: GELU_KERNEL, inputsToSave: ["x"], gradFunc: (dy, [x]) => ({ x: () => run(GELU_GRAD_KERNEL, { x, dy: dy as T }) }) },
   // dy times the same mask: the kernel again, on dy.
   { kernelName: DROPOUT_KERNEL, gradFunc: (dy, _saved, attrs) => ({ x: () => run(DROPOUT_KERNEL, { x: dy as T }, attrs) }) },
@@ -541,6 +560,8 @@ function hostKernels(backendName: string, composedKernels: Map<string, KernelFun
     [SPLIT_HEADS_KERNEL, (a) => host.splitHeads(a.backend, info(a, "x"), attr<AttentionShape>(a))],
     [MERGE_HEADS_KERNEL, (a) => host.mergeHeads(a.backend, info(a, "x"), attr<AttentionShape>(a))],
     [SUM_ROWS_KERNEL, (a) => host.sumRows(a.backend, info(a, "x"))],
+    [EMBEDDING_KERNEL, (a) => host.embeddingLookup(a.backend, info(a, "table"), info(a, "ids"))],
+    [EMBEDDING_GRAD_KERNEL, (a) => host.embeddingGrad(a.backend, info(a, "ids"), info(a, "dy"), attr<{ rows: number }>(a).rows)],
   ];
   if (backendName !== "wasm") return kernels;
   const composedMatMulKernel = composedKernels.get(MATMUL_KERNEL) as KernelFunc;

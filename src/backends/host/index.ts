@@ -5,4 +5,5 @@ export { batchMatMulSlices } from "./batchMatMul";
 export { nativeMatMul, nativeBatchMatMul } from "./products";
 export { softmaxGrad } from "./softmaxGrad";
 export { sumRows } from "./sumRows";
-export { hostValues, hostOutput } from "./values";
+export { embeddingLookup, embeddingGrad } from "./embedding";
+export { hostValues, hostOutput, hostArrays } from "./values";

@@ -13,6 +13,11 @@ function float32(v: ArrayLike<number>, x: tf.TensorInfo): Float32Array {
   return v;
 }
 
+function int32(v: ArrayLike<number>, x: tf.TensorInfo): Int32Array {
+  if (!(v instanceof Int32Array)) throw new Error(`host kernels take int32 indices, got ${x.dtype}`);
+  return v;
+}
+
 const isWasm = (backend: unknown): backend is WasmBackend => typeof (backend as Partial<WasmBackend>).typedArrayFromHeap === "function";
 
 /**
@@ -28,15 +33,21 @@ export function hostValues(backend: unknown, x: tf.TensorInfo): Float32Array {
  * where they lie (no copy). On wasm these are views of the heap, valid until the heap next grows: this
  * allocates every output first; the kernel then writes and returns, making no tensor in between.
  */
-export function hostArrays(backend: unknown, outShapes: number[][], inputs: tf.TensorInfo[]): { outs: tf.TensorInfo[]; outValues: Float32Array[]; inValues: Float32Array[] } {
+export function hostArrays(
+  backend: unknown,
+  outShapes: number[][],
+  inputs: tf.TensorInfo[],
+  intInputs: tf.TensorInfo[] = [],
+): { outs: tf.TensorInfo[]; outValues: Float32Array[]; inValues: Float32Array[]; intValues: Int32Array[] } {
   if (isWasm(backend)) {
     const outs = outShapes.map((shape) => backend.makeOutput(shape, "float32"));
     const view = (x: tf.TensorInfo) => float32(backend.typedArrayFromHeap(x), x);
-    return { outs, outValues: outs.map(view), inValues: inputs.map(view) };
+    return { outs, outValues: outs.map(view), inValues: inputs.map(view), intValues: intInputs.map((x) => int32(backend.typedArrayFromHeap(x), x)) };
   }
   const outValues = outShapes.map((shape) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
   const outs = outShapes.map((shape, i) => (backend as CpuBackend).makeTensorInfo(shape, "float32", outValues[i]));
-  return { outs, outValues, inValues: inputs.map((x) => hostValues(backend, x)) };
+  const read = (x: tf.TensorInfo) => (backend as HostBackend).readSync(x.dataId);
+  return { outs, outValues, inValues: inputs.map((x) => float32(read(x), x)), intValues: intInputs.map((x) => int32(read(x), x)) };
 }
 
 /** hostArrays for one output. */
