@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Entry point of the project's tslab kernel. Jupyter starts kernels in the notebook's folder (notebooks/), but
-// tslab only compiles imported .ts files below its working directory (its rootDir), so `../src` would be
-// rejected. Starting tslab from the project root lets every notebook `import ... from "./src"` directly: the
-// notebooks use the live sources, no copies, no symlinks.
+// tslab resolves a notebook's relative imports from its working directory, so the kernel runs from the project
+// root and every notebook imports the package entry as `./dist/index`, the build of src/ (npm ci builds it:
+// the "prepare" script). tslab then reads the declaration files, where importing ./src would make it type-check
+// and emit every source file at each kernel start (4.7 s against 1.0 s per notebook, measured here). When a
+// file under src/ is newer than the build, the kernel rebuilds dist/ before it starts (edit src/, restart the
+// kernel, as with a Python package installed in editable mode).
 "use strict";
 const path = require("node:path");
 
@@ -13,6 +16,7 @@ if (i >= 0 && process.argv[i + 1]) process.argv[i + 1] = path.resolve(process.ar
 process.env.BERT_IMDB_ROOT = root;
 process.env.BERT_IMDB_NOTEBOOK_DIR = process.env.BERT_IMDB_NOTEBOOK_DIR || process.cwd();
 process.chdir(root);
+require("./build").rebuildIfSourcesChanged(root, (line) => console.error(line));
 const sends = serializeZmqSends();
 tolerateQuickSourceEdits();
 reportBusyWhileAnyRequestRuns();
@@ -141,4 +145,3 @@ function reportBusyWhileAnyRequestRuns() {
   wrapped.__bertImdbBusy = true;
   ZmqServer.prototype.publishStatus = wrapped;
 }
-
