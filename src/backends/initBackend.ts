@@ -9,7 +9,7 @@
 import * as os from "node:os";
 import { tf } from "./tf";
 import { guardWasmHeap } from "./wasmGuard";
-import { nativeProducts } from "./onnxruntime/index";
+import { nativeKernels } from "./onnxruntime/index";
 import { describeAdapter, describeWebGPUDevice, probeWebGPU, registerWebGPUBackend, registerWebGPUKernels, webgpuDeviceInfo } from "./webgpu/index";
 
 export type BackendName = "webgpu" | "tensorflow" | "wasm" | "cpu";
@@ -137,8 +137,8 @@ async function tryWasm(skipped: string[]): Promise<string | null> {
   guardWasmHeap();
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
   const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
-  const native = nativeProducts();
-  const products = native ? `; matrix products in ONNX Runtime (MLAS), ${native.threads} thread${native.threads > 1 ? "s" : ""}` : "";
+  const native = nativeKernels();
+  const products = native ? `; products and GELU in ONNX Runtime (MLAS), ${native.threads} thread${native.threads > 1 ? "s" : ""}` : "";
   return `CPU: WebAssembly${simd ? " SIMD" : ""} (XNNPACK), ${threads ? "multi-threaded" : "1 thread"}${products}, heap ≤ 4 GiB: ${cpuModel()}`;
 }
 

@@ -14,14 +14,14 @@
 //                splitHeads / mergeHeads, batchMatMul, softmaxGrad and sumRows are fused ops too, and so is the
 //                embedding lookup: kernels on cpu and wasm (src/backends/host/: row copies, float64 sums), tf ops
 //                elsewhere.
-//   products     on wasm the matMul kernel and batchMatMul run in ONNX Runtime's MLAS on every core
-//                (src/backends/onnxruntime/), or without onnxruntime-node on XNNPACK (per slice when batched).
+//   native       on wasm the matMul kernel, batchMatMul and GELU with its gradient run in ONNX Runtime's MLAS
+//                on every core (src/backends/onnxruntime/), or without onnxruntime-node as on cpu.
 // Nothing here names the webgpu backend or reads its settings. All activations are rank 2 ([tokens, features]);
 // weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backends/tf";
 import { composedMatMul } from "../backends/matmul";
 import * as host from "../backends/host/index";
-import { nativeProducts } from "../backends/onnxruntime/index";
+import { nativeKernels, type NativeKernels } from "../backends/onnxruntime/index";
 import { dropoutMask } from "./dropout";
 export { dropoutMask };
 export { DROPOUT_MASK_KERNEL } from "./dropout";
@@ -545,10 +545,11 @@ export function composedKernelConfigs(backendName: string): tf.KernelConfig[] {
 
 /**
  * The kernels of the backends whose tensors are host arrays (src/backends/host/): cpu and wasm get the softmax
- * gradient and the row sums in float64 and the heads' layout as row copies. On wasm the products (BERT's linear
- * layers and attention's batched products) run in ONNX Runtime's MLAS on every core where onnxruntime-node
- * loads (5–8× XNNPACK's one thread here), else the batched ones per slice on XNNPACK; cpu keeps tfjs's own
- * products (the plain-JavaScript reference backend).
+ * gradient and the row sums in float64, the heads' layout and the embedding lookups as row copies. On wasm the
+ * products (BERT's linear layers and attention's batched products) and GELU with its gradient run in ONNX
+ * Runtime's MLAS on every core where onnxruntime-node loads (products 5–8× XNNPACK's one thread here), else as
+ * before: the batched products per slice on XNNPACK, GELU as tf ops; cpu keeps tfjs's own products and GELU
+ * (the plain-JavaScript reference backend).
  * Not tensorflow: its transposes and batched products are native, and with tfjs-node-gpu its tensors live on
  * the GPU, where reading them on the host would stall (its softmax gradient stays the float32 composed form).
  */
@@ -565,26 +566,30 @@ function hostKernels(backendName: string, composedKernels: Map<string, KernelFun
   ];
   if (backendName !== "wasm") return kernels;
   const composedMatMulKernel = composedKernels.get(MATMUL_KERNEL) as KernelFunc;
+  const composedGelu = composedKernels.get(GELU_KERNEL) as KernelFunc;
+  const composedGeluGrad = composedKernels.get(GELU_GRAD_KERNEL) as KernelFunc;
+  const nativeOr = (fallback: KernelFunc, a: KernelArgs, compute: (native: NativeKernels) => tf.TensorInfo) => {
+    const native = nativeKernels();
+    return native ? compute(native) : fallback(a);
+  };
   kernels.push(
+    [GELU_KERNEL, (a) => nativeOr(composedGelu, a, (native) => host.nativeGelu(native, a.backend, info(a, "x")))],
+    [GELU_GRAD_KERNEL, (a) => nativeOr(composedGeluGrad, a, (native) => host.nativeGeluGrad(native, a.backend, info(a, "x"), info(a, "dy")))],
     [
       MATMUL_KERNEL,
-      (a) => {
-        const native = nativeProducts();
-        if (!native) return composedMatMulKernel(a);
-        const { transposeA, transposeB, activation: act } = attr<MatMulAttrs>(a);
-        const y = host.nativeMatMul(native, a.backend, info(a, "a"), info(a, "b"), transposeA, transposeB, a.inputs.bias ? info(a, "bias") : undefined);
-        if (act !== "gelu") return y;
-        return tf.tidy(() => gelu(tf.engine().makeTensorFromTensorInfo(y)));
-      },
+      (a) =>
+        nativeOr(composedMatMulKernel, a, (native) => {
+          const { transposeA, transposeB, activation: act } = attr<MatMulAttrs>(a);
+          const y = host.nativeMatMul(native, a.backend, info(a, "a"), info(a, "b"), transposeA, transposeB, a.inputs.bias ? info(a, "bias") : undefined);
+          return act === "gelu" ? tf.tidy(() => gelu(tf.engine().makeTensorFromTensorInfo(y))) : y;
+        }),
     ],
     [
       BATCH_MATMUL_KERNEL,
       (a) => {
-        const { transposeA, transposeB } = attr<{ transposeA: boolean; transposeB: boolean }>(a);
-        const native = nativeProducts();
-        return native
-          ? host.nativeBatchMatMul(native, a.backend, info(a, "a"), info(a, "b"), transposeA, transposeB)
-          : host.batchMatMulSlices(a.backend, info(a, "a"), info(a, "b"), transposeA, transposeB);
+        const { transposeA: tA, transposeB: tB } = attr<{ transposeA: boolean; transposeB: boolean }>(a);
+        const slices = () => host.batchMatMulSlices(a.backend, info(a, "a"), info(a, "b"), tA, tB);
+        return nativeOr(slices, a, (native) => host.nativeBatchMatMul(native, a.backend, info(a, "a"), info(a, "b"), tA, tB));
       },
     ],
   );

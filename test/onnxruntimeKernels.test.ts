@@ -1,13 +1,13 @@
-// ONNX Runtime's matrix products (src/backends/onnxruntime/products.ts) and the wasm kernels that call them
-// (src/backends/host/products.ts, registered by src/models/ops.ts): the synchronous native session loads on the
+// ONNX Runtime's kernels (src/backends/onnxruntime/kernels.ts) and the wasm kernels that call them
+// (src/backends/host/native.ts, registered by src/models/ops.ts): the synchronous native session loads on the
 // pinned onnxruntime-node, the products match float64 arithmetic in every transpose form with and without a
-// bias, the kernels write into the wasm heap correctly even when the heap grows between calls, nothing leaks,
-// and the per-slice XNNPACK products that remain the fallback still agree.
+// bias, GELU and its gradient match float64 erf, the kernels write into the wasm heap correctly even when the
+// heap grows between calls, nothing leaks, and the per-slice XNNPACK products that remain the fallback agree.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { tf } from "../src/backends/tf";
 import * as host from "../src/backends/host/index";
-import { nativeProducts, nativeProductsUnavailable } from "../src/backends/onnxruntime/index";
+import { nativeKernels, nativeKernelsUnavailable } from "../src/backends/onnxruntime/index";
 import { BATCH_MATMUL_KERNEL, batchMatMul, gelu, MATMUL_KERNEL, matMul } from "../src/models/ops";
 import { Rng } from "../src/random";
 
@@ -54,13 +54,13 @@ function maxRelDiff(got: ArrayLike<number>, want: Float64Array): number {
 const FORMS: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
 
 test("onnxruntime-node's native session loads (the pinned version's dist/binding)", () => {
-  const native = nativeProducts();
-  assert.ok(native, `nativeProducts() is null: ${nativeProductsUnavailable()}`);
+  const native = nativeKernels();
+  assert.ok(native, `nativeKernels() is null: ${nativeKernelsUnavailable()}`);
   assert.ok(native.threads >= 1);
 });
 
 test("gemm: every transpose form, with and without a bias, odd sizes, against float64", () => {
-  const native = nativeProducts()!;
+  const native = nativeKernels()!;
   const rng = new Rng(11);
   const [m, k, n] = [37, 19, 23];
   for (const [tA, tB] of FORMS) {
@@ -79,7 +79,7 @@ test("gemm: every transpose form, with and without a bias, odd sizes, against fl
 });
 
 test("batchMatMul: every transpose form against float64, operands and output views into one larger buffer", () => {
-  const native = nativeProducts()!;
+  const native = nativeKernels()!;
   const rng = new Rng(13);
   const [batch, m, k, p] = [3, 9, 5, 7];
   for (const [tA, tB] of FORMS) {
@@ -100,6 +100,40 @@ test("batchMatMul: every transpose form against float64, operands and output vie
     const end = out.byteOffset / 4 + out.length;
     for (let i = 0; i < heap.length; i++) if (i < out.byteOffset / 4 || i >= end) assert.equal(heap[i], before[i]);
   }
+});
+
+/** erf in float64 by its Taylor series (|x| ≤ 4: the terms stay below 1e5, so ≈ 1e-11 is kept). */
+function erf64(x: number): number {
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 200 && Math.abs(term) > 1e-17; n++) {
+    term *= (-x * x) / n;
+    sum += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+test("gelu and its gradient: float64 erf's values to float32 rounding, on [-4, 4]", () => {
+  const native = nativeKernels()!;
+  const rng = new Rng(19);
+  const shape = [33, 65];
+  const x = Float32Array.from({ length: shape[0] * shape[1] }, () => rng.next() * 8 - 4);
+  const dy = randomValues(rng, x.length);
+  const y = new Float32Array(x.length);
+  const dx = new Float32Array(x.length);
+  native.gelu(x, shape, y);
+  native.geluGrad(x, dy, shape, dx);
+  let worstY = 0;
+  let worstDx = 0;
+  for (let i = 0; i < x.length; i++) {
+    const cdf = 0.5 * (1 + erf64(x[i] / Math.SQRT2));
+    const pdf = Math.exp(-0.5 * x[i] * x[i]) / Math.sqrt(2 * Math.PI);
+    worstY = Math.max(worstY, Math.abs(y[i] - x[i] * cdf));
+    worstDx = Math.max(worstDx, Math.abs(dx[i] - dy[i] * (cdf + x[i] * pdf)));
+  }
+  // |y| ≤ 4 and |dx| ≤ 1.13: a few float32 ulps
+  assert.ok(worstY <= 2e-6, `gelu: ${worstY}`);
+  assert.ok(worstDx <= 1e-6, `gelu gradient: ${worstDx}`);
 });
 
 test("wasm: the product kernels write into the heap while it grows and leak nothing; the per-slice fallback agrees", async () => {
