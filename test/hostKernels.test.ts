@@ -12,6 +12,8 @@ import {
   embedding,
   EMBEDDING_GRAD_KERNEL,
   EMBEDDING_KERNEL,
+  composed,
+  LAYER_NORM_GRAD_KERNEL,
   MERGE_HEADS_KERNEL,
   mergeHeads,
   SOFTMAX_GRAD_KERNEL,
@@ -147,6 +149,43 @@ for (const backend of ["cpu", "wasm"]) {
       assert.deepEqual(grad.shape, [rows, h]);
       assert.deepEqual(Array.from(grad.dataSync()), Array.from(want));
       assert.throws(() => embedding(table, tf.tensor1d([2, rows], "int32")), /id 11 at position 1 is outside the table's 11 rows/);
+    });
+  });
+
+  test(`${backend}: LayerNorm's gradient is the float64 one rounded once, and agrees with the tf-op form`, async () => {
+    await tf.setBackend(backend);
+    const rng = new Rng(21);
+    const [n, h, eps] = [37, 24, 1e-12];
+    tf.tidy(() => {
+      const x = tf.add(tf.mul(random(rng, [n, h]), 3), 0.5);
+      const gamma = random(rng, [h]);
+      const dy = random(rng, [n, h]);
+      const [dx, dgamma, dbeta] = tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { x, gamma, dy }, { eps }) as tf.Tensor[];
+      const [xv, gv, dv] = [x.dataSync(), gamma.dataSync(), dy.dataSync()];
+      const wantDx: number[] = [];
+      const wantDg = new Float64Array(h);
+      const wantDb = new Float64Array(h);
+      for (let r = 0; r < n; r++) {
+        const row = Array.from(xv.subarray(r * h, (r + 1) * h));
+        const mean = row.reduce((a, b) => a + b, 0) / h;
+        const rstd = 1 / Math.sqrt(row.reduce((a, b) => a + (b - mean) ** 2, 0) / h + eps);
+        const xhat = row.map((v) => (v - mean) * rstd);
+        const dxhat = xhat.map((_, j) => dv[r * h + j] * gv[j]);
+        const m1 = dxhat.reduce((a, b) => a + b, 0) / h;
+        const m2 = dxhat.reduce((a, b, j) => a + b * xhat[j], 0) / h;
+        xhat.forEach((xh, j) => {
+          wantDx.push(Math.fround((dxhat[j] - m1 - xh * m2) * rstd));
+          wantDg[j] += dv[r * h + j] * xh;
+          wantDb[j] += dv[r * h + j];
+        });
+      }
+      const ulps = (got: ArrayLike<number>, want: ArrayLike<number>) => Math.max(...Array.from(want, (w, i) => Math.abs(got[i] - w) / Math.max(1e-30, Math.abs(w) * 2 ** -23)));
+      // the sums' order differs from this reference's: at most an ulp or two apart
+      assert.ok(ulps(dx.dataSync(), wantDx) <= 2, `dx: ${ulps(dx.dataSync(), wantDx)} ulps`);
+      assert.ok(ulps(dgamma.dataSync(), Float32Array.from(wantDg)) <= 2, "dgamma");
+      assert.ok(ulps(dbeta.dataSync(), Float32Array.from(wantDb)) <= 2, "dbeta");
+      const viaOps = composed.layerNormGrad(x, gamma, dy, eps);
+      [dx, dgamma, dbeta].forEach((t, i) => assert.ok(maxRelDiff(t, viaOps[i]) <= 1e-5, `output ${i} against the tf-op form: ${maxRelDiff(t, viaOps[i])}`));
     });
   });
 }

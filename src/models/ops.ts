@@ -545,7 +545,8 @@ export function composedKernelConfigs(backendName: string): tf.KernelConfig[] {
 
 /**
  * The kernels of the backends whose tensors are host arrays (src/backends/host/): cpu and wasm get the softmax
- * gradient and the row sums in float64, the heads' layout and the embedding lookups as row copies. On wasm the
+ * gradient, LayerNorm's gradient and the row sums in float64, the heads' layout and the embedding lookups as
+ * row copies. On wasm the
  * products (BERT's linear layers and attention's batched products) and GELU with its gradient run in ONNX
  * Runtime's MLAS on every core where onnxruntime-node loads (products 5–8× XNNPACK's one thread here), else as
  * before: the batched products per slice on XNNPACK, GELU as tf ops; cpu keeps tfjs's own products and GELU
@@ -561,6 +562,7 @@ function hostKernels(backendName: string, composedKernels: Map<string, KernelFun
     [SPLIT_HEADS_KERNEL, (a) => host.splitHeads(a.backend, info(a, "x"), attr<AttentionShape>(a))],
     [MERGE_HEADS_KERNEL, (a) => host.mergeHeads(a.backend, info(a, "x"), attr<AttentionShape>(a))],
     [SUM_ROWS_KERNEL, (a) => host.sumRows(a.backend, info(a, "x"))],
+    [LAYER_NORM_GRAD_KERNEL, (a) => host.layerNormGrad(a.backend, info(a, "x"), info(a, "gamma"), info(a, "dy"), attr<LayerNormAttrs>(a).eps)],
     [EMBEDDING_KERNEL, (a) => host.embeddingLookup(a.backend, info(a, "table"), info(a, "ids"))],
     [EMBEDDING_GRAD_KERNEL, (a) => host.embeddingGrad(a.backend, info(a, "ids"), info(a, "dy"), attr<{ rows: number }>(a).rows)],
   ];

@@ -5,5 +5,6 @@ export { batchMatMulSlices } from "./batchMatMul";
 export { nativeMatMul, nativeBatchMatMul, nativeGelu, nativeGeluGrad } from "./native";
 export { softmaxGrad } from "./softmaxGrad";
 export { sumRows } from "./sumRows";
+export { layerNormGrad } from "./layerNormGrad";
 export { embeddingLookup, embeddingGrad } from "./embedding";
 export { hostValues, hostOutput, hostArrays } from "./values";
