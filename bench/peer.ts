@@ -12,8 +12,9 @@
 // within a round.
 //  (d) training samples/s: this project's Trainer vs transformers' Trainer (bench/peer_train.py, the seed's own
 //      recipe) on the same --train-rows IMDb training reviews, the same initial weights and the same arguments
-//      (quick preset: learning rate 5e-4, batch 16, weight decay 0.01, --train-epochs 1), one after the other.
-//   npm run bench:peer [-- --n 1000] [--batch-size 16] [--rounds 3] [--threads N] [--base-session] [--train-rows 480] [--train-epochs 1]
+//      (quick preset: learning rate 5e-4, batch 16, weight decay 0.01, --train-epochs 1), taking turns in each of
+//      --train-rounds rounds; the ratio is taken within each round.
+//   npm run bench:peer [-- --n 1000] [--batch-size 16] [--rounds 3] [--threads N] [--base-session] [--train-rows 480] [--train-epochs 1] [--train-rounds 3]
 //   --threads N      ONNX Runtime intra-op threads and torch threads (default: os.availableParallelism());
 //                    transformers.js keeps its own default
 //   --base-session   also time building a session for a bert-base-sized model (export + ONNX Runtime load)
@@ -345,51 +346,80 @@ async function main(): Promise<void> {
   tf.disposeVariables();
 }
 
-/** (d): our Trainer, then transformers' Trainer, on the same rows, initial weights and arguments. */
-async function benchTraining(base: Record<string, unknown>, tokenizer: BertTokenizerFast, maxLength: number, batchSize: number, threads: number, python: string | null, tmp: string): Promise<void> {
-  const rows = intArg("train-rows", 480);
-  const epochs = Number(arg("train-epochs") ?? 1);
-  const lr = 5e-4;
-  const { texts, labels } = await readReviews(rows, "train");
-  const enc = await tokenizer.encodeBatch(texts, { maxLength });
-  const model = BertForSequenceClassification.fromConfig({ ...base, ...QUICK_SHAPE }, { seed: 7, numLabels: 2 });
-  const dir = path.join(tmp, "train-init");
-  await model.savePretrained(dir); // the initial weights, for PyTorch
-  const out = path.join(tmp, "train-ours");
+/** One training run of this project's Trainer from the saved initial weights; its train metrics. */
+async function trainOurs(init: string, enc: Awaited<ReturnType<BertTokenizerFast["encodeBatch"]>>, labels: Int32Array, o: { lr: number; batchSize: number; epochs: number; out: string }): Promise<Record<string, number>> {
+  const model = await BertForSequenceClassification.fromPretrained(init);
   const trainer = new Trainer({
     model,
-    args: { outputDir: out, learningRate: lr, perDeviceTrainBatchSize: batchSize, numTrainEpochs: epochs, weightDecay: 0.01, evalStrategy: "no", saveStrategy: "no", loggingSteps: 10_000, disableTqdm: true, reportTo: "none" },
+    args: { outputDir: o.out, learningRate: o.lr, perDeviceTrainBatchSize: o.batchSize, numTrainEpochs: o.epochs, weightDecay: 0.01, evalStrategy: "no", saveStrategy: "no", loggingSteps: 10_000, disableTqdm: true, reportTo: "none" },
     trainDataset: { ...enc, labels },
   });
   const log = console.log;
   console.log = () => undefined;
-  let ours: Record<string, number>;
   try {
-    ours = (await trainer.train()).metrics;
+    return (await trainer.train()).metrics;
   } finally {
     console.log = log;
+    trainer.dispose();
+    model.dispose();
   }
-  trainer.dispose();
-  model.dispose();
-  console.log("");
-  console.log(`(d) training: ${rows} IMDb training reviews (seeded sample) at ${maxLength} tokens, ${epochs} epoch(s), batch ${batchSize}, lr ${lr}, weight decay 0.01, same initial weights`);
-  console.log(`  this project's Trainer (TensorFlow.js ${tf.getBackend()}): ${fmt(ours.train_samples_per_second, 1)} samples/s, train_loss ${ours.train_loss.toFixed(4)}, ${fmt(ours.train_runtime, 1)} s`);
-  if (!python) {
-    console.log("  transformers' Trainer: skipped (no Python with transformers; npm run python:setup)");
-    return;
-  }
+}
+
+/**
+ * (d): our Trainer and transformers' Trainer on the same rows, initial weights and arguments, taking turns in
+ * each of --train-rounds rounds (who goes first alternates), the ratio taken within each round.
+ */
+async function benchTraining(base: Record<string, unknown>, tokenizer: BertTokenizerFast, maxLength: number, batchSize: number, threads: number, python: string | null, tmp: string): Promise<void> {
+  const rows = intArg("train-rows", 480);
+  const epochs = Number(arg("train-epochs") ?? 1);
+  const rounds = intArg("train-rounds", 3);
+  const lr = 5e-4;
+  const { texts, labels } = await readReviews(rows, "train");
+  const enc = await tokenizer.encodeBatch(texts, { maxLength });
+  const init = path.join(tmp, "train-init");
+  const first = BertForSequenceClassification.fromConfig({ ...base, ...QUICK_SHAPE }, { seed: 7, numLabels: 2 });
+  await first.savePretrained(init); // the initial weights, for both sides
+  first.dispose();
   const idsFile = path.join(tmp, "train.i32");
   const all = new Int32Array(2 * enc.rows * enc.maxLength + rows);
   all.set(enc.inputIds, 0);
   all.set(enc.attentionMask, enc.inputIds.length);
   all.set(labels, 2 * enc.inputIds.length);
   fs.writeFileSync(idsFile, Buffer.from(all.buffer));
-  const r = spawnSync(python, [path.join(__dirname, "peer_train.py"), dir, idsFile, String(rows), String(maxLength), String(batchSize), String(threads), String(lr), String(epochs)], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`bench/peer_train.py failed:\n${r.stderr.slice(-3000)}`);
-  const theirs = JSON.parse(r.stdout.trim().split("\n").pop() as string) as Record<string, number | string>;
-  const tps = Number(theirs.train_samples_per_second);
-  console.log(`  transformers ${theirs.transformers} Trainer (torch ${theirs.torch}, ${theirs.threads} threads): ${fmt(tps, 1)} samples/s, train_loss ${Number(theirs.train_loss).toFixed(4)}, ${fmt(Number(theirs.train_runtime), 1)} s`);
-  console.log(`  ratio (ours / transformers'): ${(ours.train_samples_per_second / tps).toFixed(2)}×`);
+  const theirsRun = (): Record<string, number | string> => {
+    const r = spawnSync(python as string, [path.join(__dirname, "peer_train.py"), init, idsFile, String(rows), String(maxLength), String(batchSize), String(threads), String(lr), String(epochs)], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`bench/peer_train.py failed:\n${r.stderr.slice(-3000)}`);
+    return JSON.parse(r.stdout.trim().split("\n").pop() as string) as Record<string, number | string>;
+  };
+  console.log("");
+  console.log(`(d) training: ${rows} IMDb training reviews (seeded sample) at ${maxLength} tokens, ${epochs} epoch(s), batch ${batchSize}, lr ${lr}, weight decay 0.01, same initial weights; ${rounds} rounds`);
+  const ours: Array<Record<string, number>> = [];
+  const theirs: Array<Record<string, number | string>> = [];
+  for (let r = 0; r < rounds; r++) {
+    const runOurs = async () => ours.push(await trainOurs(init, enc, labels, { lr, batchSize, epochs, out: path.join(tmp, `train-ours-${r}`) }));
+    const runTheirs = () => python && theirs.push(theirsRun());
+    if (r % 2 === 0) {
+      await runOurs();
+      runTheirs();
+    } else {
+      runTheirs();
+      await runOurs();
+    }
+    const o = ours[r];
+    const t = python ? theirs[r] : null;
+    console.log(`  round ${r + 1}: ours ${fmt(o.train_samples_per_second, 1)} samples/s (train_loss ${o.train_loss.toFixed(4)})` + (t ? `, transformers ${fmt(Number(t.train_samples_per_second), 1)} samples/s (train_loss ${Number(t.train_loss).toFixed(4)})` : ""));
+  }
+  const spread = (xs: number[], digits = 1) => `${fmt(median(xs), digits)} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)})`;
+  const oursSps = ours.map((o) => o.train_samples_per_second);
+  console.log(`  this project's Trainer (TensorFlow.js ${tf.getBackend()}): ${spread(oursSps)} samples/s, train_loss ${ours[0].train_loss.toFixed(4)}, ${fmt(median(ours.map((o) => o.train_runtime)), 1)} s`);
+  if (!python) {
+    console.log("  transformers' Trainer: skipped (no Python with transformers; npm run python:setup)");
+    return;
+  }
+  const theirsSps = theirs.map((t) => Number(t.train_samples_per_second));
+  const t0 = theirs[0];
+  console.log(`  transformers ${t0.transformers} Trainer (torch ${t0.torch}, ${t0.threads} threads): ${spread(theirsSps)} samples/s, train_loss ${Number(t0.train_loss).toFixed(4)}, ${fmt(median(theirs.map((t) => Number(t.train_runtime))), 1)} s`);
+  console.log(`  ratio (ours / transformers', within each round): ${spread(oursSps.map((x, i) => x / theirsSps[i]), 2)}×`);
 }
 
 main().catch((err) => {

@@ -1,7 +1,7 @@
 // ONNX Runtime's kernels (src/backends/onnxruntime/kernels.ts) and the wasm kernels that call them
 // (src/backends/host/native.ts, registered by src/models/ops.ts): the synchronous native session loads on the
 // pinned onnxruntime-node, the products match float64 arithmetic in every transpose form with and without a
-// bias, GELU and its gradient match float64 erf, the kernels write into the wasm heap correctly even when the
+// bias, GELU and its gradient match float64 erf, LayerNorm matches float64 statistics, the kernels write into the wasm heap correctly even when the
 // heap grows between calls, nothing leaks, and the per-slice XNNPACK products that remain the fallback agree.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -134,6 +134,28 @@ test("gelu and its gradient: float64 erf's values to float32 rounding, on [-4, 4
   // |y| ≤ 4 and |dx| ≤ 1.13: a few float32 ulps
   assert.ok(worstY <= 2e-6, `gelu: ${worstY}`);
   assert.ok(worstDx <= 1e-6, `gelu gradient: ${worstDx}`);
+});
+
+test("layerNorm, with and without a residual: float64 statistics' values to float32 rounding", () => {
+  const native = nativeKernels()!;
+  const rng = new Rng(23);
+  const [n, h, eps] = [29, 48, 1e-12];
+  const x = Float32Array.from({ length: n * h }, () => rng.next() * 4 - 1);
+  const residual = randomValues(rng, n * h);
+  const gamma = randomValues(rng, h);
+  const beta = randomValues(rng, h);
+  for (const withResidual of [false, true]) {
+    const out = new Float32Array(n * h);
+    native.layerNorm(x, withResidual ? residual : null, gamma, beta, [n, h], eps, out);
+    let worst = 0;
+    for (let r = 0; r < n; r++) {
+      const row = Array.from({ length: h }, (_, j) => x[r * h + j] + (withResidual ? residual[r * h + j] : 0));
+      const mean = row.reduce((a, b) => a + b, 0) / h;
+      const rstd = 1 / Math.sqrt(row.reduce((a, b) => a + (b - mean) ** 2, 0) / h + eps);
+      row.forEach((v, j) => (worst = Math.max(worst, Math.abs(out[r * h + j] - ((v - mean) * rstd * gamma[j] + beta[j])))));
+    }
+    assert.ok(worst <= 2e-6, `residual ${withResidual}: ${worst}`);
+  }
 });
 
 test("wasm: the product kernels write into the heap while it grows and leak nothing; the per-slice fallback agrees", async () => {

@@ -138,7 +138,7 @@ async function tryWasm(skipped: string[]): Promise<string | null> {
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
   const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
   const native = nativeKernels();
-  const products = native ? `; products and GELU in ONNX Runtime (MLAS), ${native.threads} thread${native.threads > 1 ? "s" : ""}` : "";
+  const products = native ? `; products, GELU and LayerNorm in ONNX Runtime (MLAS), ${native.threads} thread${native.threads > 1 ? "s" : ""}` : "";
   return `CPU: WebAssembly${simd ? " SIMD" : ""} (XNNPACK), ${threads ? "multi-threaded" : "1 thread"}${products}, heap ≤ 4 GiB: ${cpuModel()}`;
 }
 

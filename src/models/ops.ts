@@ -14,8 +14,8 @@
 //                splitHeads / mergeHeads, batchMatMul, softmaxGrad and sumRows are fused ops too, and so is the
 //                embedding lookup: kernels on cpu and wasm (src/backends/host/: row copies, float64 sums), tf ops
 //                elsewhere.
-//   native       on wasm the matMul kernel, batchMatMul and GELU with its gradient run in ONNX Runtime's MLAS
-//                on every core (src/backends/onnxruntime/), or without onnxruntime-node as on cpu.
+//   native       on wasm the matMul kernel, batchMatMul, GELU with its gradient and (add)LayerNorm run in ONNX
+//                Runtime's MLAS on every core (src/backends/onnxruntime/), or without onnxruntime-node as on cpu.
 // Nothing here names the webgpu backend or reads its settings. All activations are rank 2 ([tokens, features]);
 // weights use Hugging Face's layouts (Linear: [out, in]).
 import { tf } from "../backends/tf";
@@ -547,10 +547,10 @@ export function composedKernelConfigs(backendName: string): tf.KernelConfig[] {
  * The kernels of the backends whose tensors are host arrays (src/backends/host/): cpu and wasm get the softmax
  * gradient, LayerNorm's gradient and the row sums in float64, the heads' layout and the embedding lookups as
  * row copies. On wasm the
- * products (BERT's linear layers and attention's batched products) and GELU with its gradient run in ONNX
- * Runtime's MLAS on every core where onnxruntime-node loads (products 5–8× XNNPACK's one thread here), else as
- * before: the batched products per slice on XNNPACK, GELU as tf ops; cpu keeps tfjs's own products and GELU
- * (the plain-JavaScript reference backend).
+ * products (BERT's linear layers and attention's batched products), GELU with its gradient and the LayerNorm
+ * forward passes run in ONNX Runtime's MLAS on every core where onnxruntime-node loads (products 5–8× XNNPACK's
+ * one thread here), else as before: the batched products per slice on XNNPACK, GELU and LayerNorm as tf ops;
+ * cpu keeps tfjs's own products, GELU and LayerNorm (the plain-JavaScript reference backend).
  * Not tensorflow: its transposes and batched products are native, and with tfjs-node-gpu its tensors live on
  * the GPU, where reading them on the host would stall (its softmax gradient stays the float32 composed form).
  */
@@ -569,12 +569,16 @@ function hostKernels(backendName: string, composedKernels: Map<string, KernelFun
   if (backendName !== "wasm") return kernels;
   const composedMatMulKernel = composedKernels.get(MATMUL_KERNEL) as KernelFunc;
   const composedGelu = composedKernels.get(GELU_KERNEL) as KernelFunc;
+  const composedLayerNorm = composedKernels.get(LAYER_NORM_KERNEL) as KernelFunc;
+  const composedAddLayerNorm = composedKernels.get(ADD_LAYER_NORM_KERNEL) as KernelFunc;
   const composedGeluGrad = composedKernels.get(GELU_GRAD_KERNEL) as KernelFunc;
   const nativeOr = (fallback: KernelFunc, a: KernelArgs, compute: (native: NativeKernels) => tf.TensorInfo) => {
     const native = nativeKernels();
     return native ? compute(native) : fallback(a);
   };
   kernels.push(
+    [LAYER_NORM_KERNEL, (a) => nativeOr(composedLayerNorm, a, (native) => host.nativeLayerNorm(native, a.backend, info(a, "x"), null, info(a, "gamma"), info(a, "beta"), attr<LayerNormAttrs>(a).eps))],
+    [ADD_LAYER_NORM_KERNEL, (a) => nativeOr(composedAddLayerNorm, a, (native) => host.nativeLayerNorm(native, a.backend, info(a, "x"), info(a, "residual"), info(a, "gamma"), info(a, "beta"), attr<LayerNormAttrs>(a).eps))],
     [GELU_KERNEL, (a) => nativeOr(composedGelu, a, (native) => host.nativeGelu(native, a.backend, info(a, "x")))],
     [GELU_GRAD_KERNEL, (a) => nativeOr(composedGeluGrad, a, (native) => host.nativeGeluGrad(native, a.backend, info(a, "x"), info(a, "dy")))],
     [

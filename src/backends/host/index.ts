@@ -2,7 +2,7 @@
 // on the host's arrays. src/models/ops.ts registers them under its kernel names, beside its composed kernels.
 export { splitHeads, mergeHeads } from "./heads";
 export { batchMatMulSlices } from "./batchMatMul";
-export { nativeMatMul, nativeBatchMatMul, nativeGelu, nativeGeluGrad } from "./native";
+export { nativeMatMul, nativeBatchMatMul, nativeGelu, nativeGeluGrad, nativeLayerNorm } from "./native";
 export { softmaxGrad } from "./softmaxGrad";
 export { sumRows } from "./sumRows";
 export { layerNormGrad } from "./layerNormGrad";

@@ -55,3 +55,11 @@ export function nativeGeluGrad(native: NativeKernels, backend: unknown, x: tf.Te
   if (values.length) native.geluGrad(views[0], views[1], rows2d(x), values);
   return out;
 }
+
+/** LayerNorm(x (+ residual)) over the last axis, gamma and beta [h]. */
+export function nativeLayerNorm(native: NativeKernels, backend: unknown, x: tf.TensorInfo, residual: tf.TensorInfo | null, gamma: tf.TensorInfo, beta: tf.TensorInfo, eps: number): tf.TensorInfo {
+  float32Inputs(x, gamma, beta, ...(residual ? [residual] : []));
+  const { out, values, views } = hostOutput(backend, x.shape, residual ? [x, gamma, beta, residual] : [x, gamma, beta]);
+  if (values.length) native.layerNorm(views[0], residual ? views[3] : null, views[1], views[2], rows2d(x), eps, values);
+  return out;
+}
