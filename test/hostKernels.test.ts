@@ -13,6 +13,8 @@ import {
   EMBEDDING_GRAD_KERNEL,
   EMBEDDING_KERNEL,
   composed,
+  DROPOUT_MASK_KERNEL,
+  dropoutMask,
   LAYER_NORM_GRAD_KERNEL,
   MERGE_HEADS_KERNEL,
   mergeHeads,
@@ -24,6 +26,7 @@ import {
   sumRows,
 } from "../src/models/ops";
 import { Rng } from "../src/random";
+import { dropoutMaskValues } from "../src/models/dropout";
 
 require("@tensorflow/tfjs-backend-wasm");
 
@@ -57,7 +60,7 @@ for (const backend of ["cpu", "wasm"]) {
   test(`${backend}: the host kernels are registered, and not for tensorflow or webgpu`, async () => {
     await tf.setBackend(backend);
     const names = (b: string) => composedKernelConfigs(b).map((k) => k.kernelName);
-    for (const k of [SOFTMAX_GRAD_KERNEL, SPLIT_HEADS_KERNEL, MERGE_HEADS_KERNEL, SUM_ROWS_KERNEL, EMBEDDING_KERNEL, EMBEDDING_GRAD_KERNEL]) {
+    for (const k of [SOFTMAX_GRAD_KERNEL, SPLIT_HEADS_KERNEL, MERGE_HEADS_KERNEL, SUM_ROWS_KERNEL, EMBEDDING_KERNEL, EMBEDDING_GRAD_KERNEL, DROPOUT_MASK_KERNEL]) {
       assert.ok(tf.getKernel(k, backend), `${k} on ${backend}`);
       // tensorflow (tfjs-node-gpu may hold its tensors on a GPU) and webgpu keep the composed tf ops
       assert.ok(!names("tensorflow").includes(k) && !names("webgpu").includes(k), `${k} only on the host backends`);
@@ -187,5 +190,13 @@ for (const backend of ["cpu", "wasm"]) {
       const viaOps = composed.layerNormGrad(x, gamma, dy, eps);
       [dx, dgamma, dbeta].forEach((t, i) => assert.ok(maxRelDiff(t, viaOps[i]) <= 1e-5, `output ${i} against the tf-op form: ${maxRelDiff(t, viaOps[i])}`));
     });
+  });
+
+  test(`${backend}: the mask kernel fills the backend's tensor with dropoutMaskValues' values, bit for bit`, async () => {
+    await tf.setBackend(backend);
+    for (const [shape, rate, seed] of [[[7, 33], 0.1, 5], [[4, 16, 16], 0.25, 4294967295]] as Array<[number[], number, number]>) {
+      const got = tf.tidy(() => dropoutMask(shape, rate, seed).dataSync());
+      assert.deepEqual(Array.from(got), Array.from(dropoutMaskValues(got.length, rate, seed)));
+    }
   });
 }

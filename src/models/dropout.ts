@@ -2,7 +2,8 @@
 // mix(seed, i) ≥ rate·2³², so every element is computed independently of the others. That lets a GPU build a
 // mask in one dispatch (src/backends/webgpu/kernels/dropoutMask.ts registers the same function as a WGSL kernel, bit for
 // bit) instead of generating ~94 M numbers per bert-base step in JavaScript and uploading them (2.8 s of a
-// 3.5 s step on the GPU host, measured); cpu and wasm run the JavaScript below. The same seed gives the same
+// 3.5 s step on the GPU host, measured); cpu and wasm run the JavaScript below as their mask kernel, which fills
+// the tensor where the backend keeps it (src/models/ops.ts registers it). The same seed gives the same
 // mask on every backend, so training stays reproducible and resumable across backends.
 import { tf } from "../backends/tf";
 
@@ -37,9 +38,14 @@ export function dropoutMaskValues(n: number, rate: number, seed: number): Float3
 
 /** The mask from its integer threshold and kept value (what the kernels receive as attributes). */
 export function fillDropoutMask(n: number, threshold: number, keep: number, seed: number): Float32Array {
+  return fillDropoutMaskInto(new Float32Array(n), threshold, keep, seed);
+}
+
+/** fillDropoutMask into `out`, whose length is the mask's size (the host backends' mask kernel fills its output). */
+export function fillDropoutMaskInto(out: Float32Array, threshold: number, keep: number, seed: number): Float32Array {
   const s = seed >>> 0;
   const offset = pcgHash(s);
-  const out = new Float32Array(n);
+  const n = out.length;
   for (let i = 0; i < n; i++) {
     // dropoutHash(s, i), inlined: this loop runs tens of millions of times per step on cpu/wasm.
     let st = (Math.imul((i + offset) >>> 0, 747796405) + 2891336453) >>> 0;
