@@ -69,7 +69,8 @@ export function adamwUpdateArrays(
   const c1 = 1 - b1;
   const c2 = 1 - b2;
   const stepSize = a.lr / (1 - Math.pow(b1, a.step));
-  const bc2Sqrt = Math.sqrt(1 - Math.pow(b2, a.step));
+  // √v / √(1 − β₂ᵗ) as √(v / (1 − β₂ᵗ)): one square root and one division per element, in doubles.
+  const invBc2 = 1 / (1 - Math.pow(b2, a.step));
   const decay = 1 - a.lr * a.weightDecay;
   const eps = a.eps;
   const scale = a.gradScale;
@@ -80,7 +81,7 @@ export function adamwUpdateArrays(
     const vi = b2 * v[i] + c2 * gi * gi;
     outM[i] = mi;
     outV[i] = vi;
-    outP[i] = p[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
+    outP[i] = p[i] * decay - (stepSize * mi) / (Math.sqrt(vi * invBc2) + eps);
   }
 }
 
