@@ -1,11 +1,12 @@
 // ONNX Runtime's CPU kernels (MLAS) for the TensorFlow.js kernels of the host backends (src/backends/host/native.ts):
-// the matrix products, exact GELU with its gradient, and LayerNorm (with the residual added first). Measured here (AMD EPYC, AVX-512, 2 threads, BERT's
-// shapes at batch 16 × 128): products at 150–370 GFLOP/s, where tfjs-wasm's XNNPACK reaches 23–44 GFLOP/s on its
-// one thread and calls with a transpose flag drop to a plain loop; GELU on [2048, 512] in 1.7 ms and its
-// gradient in 2.7 ms, against ≈ 3.5 and ≈ 10 ms as tf ops on wasm. Each kernel is a small ONNX model with
-// symbolic dimensions (one session serves every shape), run synchronously on caller-owned arrays: the inputs
-// are read where they lie and the result is written into the output array (on wasm both are views of the heap,
-// so no value is copied).
+// the matrix products, exact GELU with its gradient, and LayerNorm (with the residual added first). Measured
+// here (AMD EPYC, AVX-512, 2 threads, BERT's shapes at batch 16 × 128): products at 150–370 GFLOP/s, where
+// tfjs-wasm's XNNPACK reaches 23–44 GFLOP/s on its one thread and calls with a transpose flag drop to a plain
+// loop; GELU on [2048, 512] in 1.7 ms and its gradient in 2.7 ms, against ≈ 3.5 and ≈ 10 ms as tf ops on wasm.
+// Each kernel is a small ONNX model with symbolic dimensions (one session serves every shape), run
+// synchronously on caller-owned arrays: the inputs are read where they lie and the result is written into the
+// output array (on wasm both are views of the heap). onnxruntime-node 1.30 also returns a copy of each output,
+// which is dropped (≈ 0.1 ms per MB here; a quick-model step makes ≈ 70 MB of outputs).
 import { onnx } from "onnx-proto";
 import { OnnxGraphBuilder, floatAttr, intAttr, intsAttr, type OnnxValueSpec } from "../../onnx/onnxGraphBuilder";
 import { allCores, createNativeSession, loadOnnxRuntime, nativeSessionUnavailable, type NativeSession, type OrtTensor } from "./load";
