@@ -8,7 +8,8 @@ import { test } from "node:test";
 import { tf } from "../src/backends/tf";
 import * as host from "../src/backends/host/index";
 import { nativeKernels, nativeKernelsUnavailable } from "../src/backends/onnxruntime/index";
-import { BATCH_MATMUL_KERNEL, batchMatMul, gelu, MATMUL_KERNEL, matMul } from "../src/models/ops";
+import { addLayerNorm, BATCH_MATMUL_KERNEL, batchMatMul, gelu, layerNorm, MATMUL_KERNEL, matMul } from "../src/models/ops";
+import { initBackend } from "../src/backends/initBackend";
 import { Rng } from "../src/random";
 
 require("@tensorflow/tfjs-backend-wasm");
@@ -194,4 +195,43 @@ test("wasm: the product kernels write into the heap while it grows and leak noth
   // the fallback where onnxruntime-node cannot load: one XNNPACK product per slice
   assert.ok(maxRelDiff(slices.dataSync(), ref) <= 1e-6, "per-slice XNNPACK products");
   tf.dispose([a, w, bias, x, z, ours, slices]);
+});
+
+test("wasm: the model's products, GELU (and its gradient) and LayerNorm reach ONNX Runtime; cpu keeps tfjs's own", async () => {
+  const native = nativeKernels() as unknown as Record<string, (...args: unknown[]) => void>;
+  const names = ["gemm", "batchMatMul", "gelu", "geluGrad", "layerNorm"];
+  const calls: Record<string, number> = {};
+  const originals = names.map((n) => native[n]);
+  names.forEach((n, i) => {
+    calls[n] = 0;
+    native[n] = (...args: unknown[]) => {
+      calls[n]++;
+      return originals[i](...args);
+    };
+  });
+  const rng = new Rng(31);
+  const run = () =>
+    tf.tidy(() => {
+      const x = tf.tensor(randomValues(rng, 8 * 6), [8, 6]);
+      const w = tf.tensor(randomValues(rng, 5 * 6), [5, 6]);
+      const g = tf.ones([6]);
+      const b = tf.zeros([6]);
+      matMul(x, w, false, true);
+      batchMatMul(tf.reshape(x, [2, 4, 6]), tf.reshape(x, [2, 4, 6]), false, true);
+      tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(x);
+      layerNorm(x, g, b, 1e-12);
+      addLayerNorm(x, x, g, b, 1e-12);
+    });
+  try {
+    const info = await initBackend("wasm", { quiet: true });
+    assert.match(info.device, /products, GELU and LayerNorm in ONNX Runtime \(MLAS\), \d+ threads?/);
+    run();
+    assert.deepEqual(calls, { gemm: 1, batchMatMul: 1, gelu: 1, geluGrad: 1, layerNorm: 2 });
+    await tf.setBackend("cpu");
+    for (const n of names) calls[n] = 0;
+    run();
+    assert.deepEqual(calls, { gemm: 0, batchMatMul: 0, gelu: 0, geluGrad: 0, layerNorm: 0 });
+  } finally {
+    names.forEach((n, i) => (native[n] = originals[i]));
+  }
 });
