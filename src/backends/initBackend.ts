@@ -10,6 +10,7 @@ import * as os from "node:os";
 import { tf } from "./tf";
 import { guardWasmHeap } from "./wasmGuard";
 import { nativeKernels } from "./onnxruntime/index";
+import { wasmSimdKernels } from "./wasmSimd/index";
 import { describeAdapter, describeWebGPUDevice, probeWebGPU, registerWebGPUBackend, registerWebGPUKernels, webgpuDeviceInfo } from "./webgpu/index";
 
 export type BackendName = "webgpu" | "tensorflow" | "wasm" | "cpu";
@@ -139,7 +140,9 @@ async function tryWasm(skipped: string[]): Promise<string | null> {
   const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
   const native = nativeKernels();
   const products = native ? `; products, GELU and LayerNorm in ONNX Runtime (MLAS), ${native.threads} thread${native.threads > 1 ? "s" : ""}` : "";
-  return `CPU: WebAssembly${simd ? " SIMD" : ""} (XNNPACK), ${threads ? "multi-threaded" : "1 thread"}${products}, heap ≤ 4 GiB: ${cpuModel()}`;
+  // Instantiated now, so that its scratch memory is in the heap before the first kernel runs.
+  const ownSimd = wasmSimdKernels(tf.backend()) ? "; AdamW, LayerNorm's gradient and dropout masks in WebAssembly SIMD" : "";
+  return `CPU: WebAssembly${simd ? " SIMD" : ""} (XNNPACK), ${threads ? "multi-threaded" : "1 thread"}${products}${ownSimd}, heap ≤ 4 GiB: ${cpuModel()}`;
 }
 
 /** WebGPU through Dawn; a software adapter only when `allowSoftware` (asked for by name). */

@@ -22,7 +22,7 @@ import { tf } from "../backends/tf";
 import { composedMatMul } from "../backends/matmul";
 import * as host from "../backends/host/index";
 import { nativeKernels, type NativeKernels } from "../backends/onnxruntime/index";
-import { DROPOUT_MASK_KERNEL, dropoutMask, fillDropoutMaskInto } from "./dropout";
+import { DROPOUT_MASK_KERNEL, dropoutMask } from "./dropout";
 export { dropoutMask, DROPOUT_MASK_KERNEL };
 
 type T = tf.Tensor;
@@ -562,17 +562,7 @@ function hostKernels(backendName: string, composedKernels: Map<string, KernelFun
     [MERGE_HEADS_KERNEL, (a) => host.mergeHeads(a.backend, info(a, "x"), attr<AttentionShape>(a))],
     [SUM_ROWS_KERNEL, (a) => host.sumRows(a.backend, info(a, "x"))],
     [LAYER_NORM_GRAD_KERNEL, (a) => host.layerNormGrad(a.backend, info(a, "x"), info(a, "gamma"), info(a, "dy"), attr<LayerNormAttrs>(a).eps)],
-    // The mask written where the backend keeps its tensors: no array of its own to copy in, and none to collect
-    // (≈ 9 MB of them per quick-model step had made a tenth of the step garbage collection).
-    [
-      DROPOUT_MASK_KERNEL,
-      (a) => {
-        const { shape, threshold, scale, seed } = attr<{ shape: number[]; threshold: number; scale: number; seed: number }>(a);
-        const { outs, outValues } = host.hostArrays(a.backend, [shape], []);
-        fillDropoutMaskInto(outValues[0], threshold, scale, seed);
-        return outs[0];
-      },
-    ],
+    [DROPOUT_MASK_KERNEL, (a) => host.dropoutMask(a.backend, attr<host.DropoutMaskAttrs>(a))],
     [EMBEDDING_KERNEL, (a) => host.embeddingLookup(a.backend, info(a, "table"), info(a, "ids"))],
     [EMBEDDING_GRAD_KERNEL, (a) => host.embeddingGrad(a.backend, info(a, "ids"), info(a, "dy"), attr<{ rows: number }>(a).rows)],
   ];

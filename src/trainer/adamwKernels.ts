@@ -9,6 +9,7 @@
 // (kernelFunc: ({ inputs, backend, attrs }) => backend.runWebGPUProgram(program, [param, grad, m, v], "float32"))
 // and is then picked up automatically by `hasFusedAdamW`.
 import { tf } from "../backends/tf";
+import { wasmSimdKernels } from "../backends/wasmSimd/index";
 
 export const ADAMW_KERNEL = "BertImdbAdamWStep";
 export const SUM_OF_SQUARES_KERNEL = "BertImdbSumOfSquares";
@@ -134,9 +135,12 @@ function adamwWasm(args: { inputs: Record<string, TensorInfo>; backend: unknown;
   checkFloat32("param", param, size);
   checkFloat32("grad", grad, size);
   const { m, v } = hostMoments(args.attrs, size);
+  const simd = wasmSimdKernels(backend);
   const out = backend.makeOutput(param.shape, "float32");
-  // Views are taken after the allocation: growing the WASM heap detaches older views.
-  adamwUpdateArrays(backend.typedArrayFromHeap(param), backend.typedArrayFromHeap(grad), m, v, backend.typedArrayFromHeap(out), m, v, a);
+  // Views are taken after the allocations: growing the WASM heap detaches older views.
+  const [p, g, o] = [backend.typedArrayFromHeap(param), backend.typedArrayFromHeap(grad), backend.typedArrayFromHeap(out)];
+  if (simd) simd.adamw(p, g, m, v, o, a);
+  else adamwUpdateArrays(p, g, m, v, o, m, v, a);
   return out;
 }
 
@@ -151,8 +155,10 @@ function sumSqWasm(args: { inputs: Record<string, TensorInfo>; backend: unknown 
   const backend = args.backend as WasmBackendLike;
   const x = args.inputs.x;
   if (x.dtype !== "float32") throw new Error(`sum of squares: x must be float32, got ${x.dtype}`);
+  const simd = wasmSimdKernels(backend);
   const out = backend.makeOutput([], "float32");
-  const s = sumOfSquares(backend.typedArrayFromHeap(x));
+  const values = backend.typedArrayFromHeap(x);
+  const s = simd ? simd.sumOfSquares(values) : sumOfSquares(values);
   backend.typedArrayFromHeap(out)[0] = s;
   return out;
 }

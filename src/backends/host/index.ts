@@ -7,4 +7,6 @@ export { softmaxGrad } from "./softmaxGrad";
 export { sumRows } from "./sumRows";
 export { layerNormGrad } from "./layerNormGrad";
 export { embeddingLookup, embeddingGrad } from "./embedding";
+export { dropoutMask } from "./dropoutMask";
+export type { DropoutMaskAttrs } from "./dropoutMask";
 export { hostValues, hostOutput, hostArrays } from "./values";

@@ -5,6 +5,7 @@
 // 1.33e-5 instead of 1.72e-5 on cpu (test/train.golden.test.ts).
 import type { tf } from "../tf";
 import { hostArrays } from "./values";
+import { wasmSimdKernels } from "../wasmSimd/index";
 
 /**
  * [dx, dgamma, dbeta] of y = x̂·γ + β over the last axis of x [n, h] (x̂ = (x − mean)·rstd, biased variance):
@@ -13,7 +14,9 @@ import { hostArrays } from "./values";
 export function layerNormGrad(backend: unknown, x: tf.TensorInfo, gamma: tf.TensorInfo, dy: tf.TensorInfo, eps: number): tf.TensorInfo[] {
   const h = x.shape[x.shape.length - 1];
   const n = x.shape.reduce((a, b) => a * b, 1) / h;
+  const simd = wasmSimdKernels(backend); // first: it may allocate its scratch memory in the heap
   const { outs, outValues: [dx, dgammaOut, dbetaOut], inValues: [xv, g, d] } = hostArrays(backend, [x.shape, [h], [h]], [x, gamma, dy]);
+  if (simd?.layerNormGrad(xv, g, d, dx, dgammaOut, dbetaOut, h, eps)) return outs;
   const dgamma = new Float64Array(h);
   const dbeta = new Float64Array(h);
   const xhat = new Float64Array(h);

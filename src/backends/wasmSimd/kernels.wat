@@ -1,0 +1,242 @@
+;; The wasm backend's elementwise and row kernels in WebAssembly SIMD, run on tfjs-wasm's own heap: the module
+;; imports the backend's memory, so the kernels read and write tensors where they lie. Pointers are byte
+;; offsets into that memory. `npm run build:wasm-simd` assembles this file into kernelsWasm.ts.
+
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; ------------------------------------------------------------------------------------------------ AdamW
+  ;; One AdamW step of n float32 values, in float32 and in the order of torch.optim.AdamW's single-tensor loop:
+  ;;   g = grad·scale; p = p·decay; m = m + c1·(g − m); v = v·b2 + (c2·g)·g;
+  ;;   p = p + negStep·(m / (√v / bc2 + eps)), with decay = 1 − lr·wd, c1 = 1 − β₁, c2 = 1 − β₂,
+  ;;   bc2 = √(1 − β₂ᵗ) and negStep = −lr / (1 − β₁ᵗ).
+  ;; m and v are updated in place; the new parameter goes to out (which may be p).
+  (func $adamwOne (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $out i32)
+        (param $scale f32) (param $decay f32) (param $c1 f32) (param $b2 f32) (param $c2 f32)
+        (param $bc2 f32) (param $eps f32) (param $negStep f32)
+    (local $gi f32) (local $mi f32) (local $vi f32)
+    (local.set $gi (f32.mul (f32.load (local.get $g)) (local.get $scale)))
+    (local.set $mi (f32.load (local.get $m)))
+    (local.set $mi (f32.add (local.get $mi) (f32.mul (local.get $c1) (f32.sub (local.get $gi) (local.get $mi)))))
+    (local.set $vi (f32.add (f32.mul (f32.load (local.get $v)) (local.get $b2))
+                            (f32.mul (f32.mul (local.get $c2) (local.get $gi)) (local.get $gi))))
+    (f32.store (local.get $m) (local.get $mi))
+    (f32.store (local.get $v) (local.get $vi))
+    (f32.store (local.get $out)
+      (f32.add (f32.mul (f32.load (local.get $p)) (local.get $decay))
+               (f32.mul (local.get $negStep)
+                        (f32.div (local.get $mi)
+                                 (f32.add (f32.div (f32.sqrt (local.get $vi)) (local.get $bc2)) (local.get $eps)))))))
+
+  (func (export "adamw") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $out i32) (param $n i32)
+        (param $scale f32) (param $decay f32) (param $c1 f32) (param $b2 f32) (param $c2 f32)
+        (param $bc2 f32) (param $eps f32) (param $negStep f32)
+    (local $o i32) (local $end i32)
+    (local $vs v128) (local $vd v128) (local $vc1 v128) (local $vb2 v128) (local $vc2 v128)
+    (local $vbc2 v128) (local $veps v128) (local $vstep v128)
+    (local $gi v128) (local $mi v128) (local $vi v128)
+    (local.set $vs (f32x4.splat (local.get $scale)))
+    (local.set $vd (f32x4.splat (local.get $decay)))
+    (local.set $vc1 (f32x4.splat (local.get $c1)))
+    (local.set $vb2 (f32x4.splat (local.get $b2)))
+    (local.set $vc2 (f32x4.splat (local.get $c2)))
+    (local.set $vbc2 (f32x4.splat (local.get $bc2)))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $vstep (f32x4.splat (local.get $negStep)))
+    ;; byte offsets: four values (16 bytes) per pass, then one at a time
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $four
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $gi (f32x4.mul (v128.load (i32.add (local.get $g) (local.get $o))) (local.get $vs)))
+        (local.set $mi (v128.load (i32.add (local.get $m) (local.get $o))))
+        (local.set $mi (f32x4.add (local.get $mi) (f32x4.mul (local.get $vc1) (f32x4.sub (local.get $gi) (local.get $mi)))))
+        (local.set $vi (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $vb2))
+                                  (f32x4.mul (f32x4.mul (local.get $vc2) (local.get $gi)) (local.get $gi))))
+        (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mi))
+        (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vi))
+        (v128.store (i32.add (local.get $out) (local.get $o))
+          (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $o))) (local.get $vd))
+                     (f32x4.mul (local.get $vstep)
+                                (f32x4.div (local.get $mi)
+                                           (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vi)) (local.get $vbc2)) (local.get $veps))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $four)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tailDone
+      (loop $one
+        (br_if $tailDone (i32.ge_u (local.get $o) (local.get $end)))
+        (call $adamwOne (i32.add (local.get $p) (local.get $o)) (i32.add (local.get $g) (local.get $o))
+                        (i32.add (local.get $m) (local.get $o)) (i32.add (local.get $v) (local.get $o))
+                        (i32.add (local.get $out) (local.get $o))
+                        (local.get $scale) (local.get $decay) (local.get $c1) (local.get $b2) (local.get $c2)
+                        (local.get $bc2) (local.get $eps) (local.get $negStep))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $one))))
+
+  ;; ------------------------------------------------------------------------------------- sum of squares
+  ;; Σ x² over n float32 values, each square and the sums in float64 (two pairs of partial sums).
+  (func (export "sumOfSquares") (param $x i32) (param $n i32) (result f64)
+    (local $o i32) (local $end i32) (local $a v128) (local $b v128) (local $t v128) (local $s f64) (local $xi f64)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $four
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $t (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (local.get $o)))))
+        (local.set $a (f64x2.add (local.get $a) (f64x2.mul (local.get $t) (local.get $t))))
+        (local.set $t (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (i32.add (local.get $x) (local.get $o)))))
+        (local.set $b (f64x2.add (local.get $b) (f64x2.mul (local.get $t) (local.get $t))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $four)))
+    (local.set $a (f64x2.add (local.get $a) (local.get $b)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tailDone
+      (loop $one
+        (br_if $tailDone (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $xi (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $o)))))
+        (local.set $s (f64.add (local.get $s) (f64.mul (local.get $xi) (local.get $xi))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $one)))
+    (local.get $s))
+
+  ;; ------------------------------------------------------------------------------------ LayerNorm's gradient
+  ;; [dx, dgamma, dbeta] of y = x̂·γ + β over rows of h values (h even), x̂ = (x − mean)·rstd, in float64:
+  ;;   dx = (dy·γ − mean(dy·γ) − x̂·mean(dy·γ·x̂))·rstd;  dγ = Σ_rows dy·x̂;  dβ = Σ_rows dy.
+  ;; scratch: 24·h bytes, 8-byte aligned (float64 sums of dγ and dβ, and the row's x̂).
+  (func $load2 (param $a i32) (result v128) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a))))
+  (func $store2 (param $a i32) (param $v v128) (v128.store64_lane 0 (local.get $a) (f32x4.demote_f64x2_zero (local.get $v))))
+  (func $hsum (param $v v128) (result f64) (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+
+  (func (export "layerNormGrad") (param $x i32) (param $gamma i32) (param $dy i32) (param $dx i32)
+        (param $dgamma i32) (param $dbeta i32) (param $rows i32) (param $h i32) (param $eps f64) (param $scratch i32)
+    (local $accG i32) (local $accB i32) (local $xhat i32) (local $r i32) (local $row i32) (local $rowEnd i32)
+    (local $j i32) (local $j8 i32) (local $hf v128) (local $mean v128) (local $rstd v128) (local $s v128) (local $s2 v128)
+    (local $c v128) (local $xh v128) (local $d v128) (local $dxh v128) (local $m1 v128) (local $m2 v128)
+    (local $rowBytes i32)
+    (local.set $accG (local.get $scratch))
+    (local.set $accB (i32.add (local.get $scratch) (i32.shl (local.get $h) (i32.const 3))))
+    (local.set $xhat (i32.add (local.get $scratch) (i32.shl (local.get $h) (i32.const 4))))
+    (memory.fill (local.get $scratch) (i32.const 0) (i32.shl (local.get $h) (i32.const 4)))
+    (local.set $hf (f64x2.splat (f64.convert_i32_u (local.get $h))))
+    (local.set $rowBytes (i32.shl (local.get $h) (i32.const 2)))
+    (block $rowsDone
+      (loop $eachRow
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $row (i32.mul (local.get $r) (local.get $rowBytes)))
+        ;; mean
+        (local.set $s (v128.const i64x2 0 0))
+        (local.set $j (i32.const 0))
+        (block $b1 (loop $l1
+          (br_if $b1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+          (local.set $s (f64x2.add (local.get $s) (call $load2 (i32.add (local.get $x) (i32.add (local.get $row) (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 8)))
+          (br $l1)))
+        (local.set $mean (f64x2.div (f64x2.splat (call $hsum (local.get $s))) (local.get $hf)))
+        ;; biased variance, then rstd = 1/√(var + eps)
+        (local.set $s (v128.const i64x2 0 0))
+        (local.set $j (i32.const 0))
+        (block $b2 (loop $l2
+          (br_if $b2 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+          (local.set $c (f64x2.sub (call $load2 (i32.add (local.get $x) (i32.add (local.get $row) (local.get $j)))) (local.get $mean)))
+          (local.set $s (f64x2.add (local.get $s) (f64x2.mul (local.get $c) (local.get $c))))
+          (local.set $j (i32.add (local.get $j) (i32.const 8)))
+          (br $l2)))
+        (local.set $rstd (f64x2.splat (f64.div (f64.const 1)
+          (f64.sqrt (f64.add (f64.div (call $hsum (local.get $s)) (f64.convert_i32_u (local.get $h))) (local.get $eps))))))
+        ;; x̂, Σ dy·γ, Σ dy·γ·x̂, and the column sums of dγ and dβ
+        (local.set $s (v128.const i64x2 0 0))
+        (local.set $s2 (v128.const i64x2 0 0))
+        (local.set $j (i32.const 0))
+        (block $b3 (loop $l3
+          (br_if $b3 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+          (local.set $j8 (i32.shl (local.get $j) (i32.const 1)))
+          (local.set $xh (f64x2.mul (f64x2.sub (call $load2 (i32.add (local.get $x) (i32.add (local.get $row) (local.get $j)))) (local.get $mean)) (local.get $rstd)))
+          (local.set $d (call $load2 (i32.add (local.get $dy) (i32.add (local.get $row) (local.get $j)))))
+          (local.set $dxh (f64x2.mul (local.get $d) (call $load2 (i32.add (local.get $gamma) (local.get $j)))))
+          (v128.store (i32.add (local.get $xhat) (local.get $j8)) (local.get $xh))
+          (local.set $s (f64x2.add (local.get $s) (local.get $dxh)))
+          (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $dxh) (local.get $xh))))
+          (v128.store (i32.add (local.get $accG) (local.get $j8))
+            (f64x2.add (v128.load (i32.add (local.get $accG) (local.get $j8))) (f64x2.mul (local.get $d) (local.get $xh))))
+          (v128.store (i32.add (local.get $accB) (local.get $j8))
+            (f64x2.add (v128.load (i32.add (local.get $accB) (local.get $j8))) (local.get $d)))
+          (local.set $j (i32.add (local.get $j) (i32.const 8)))
+          (br $l3)))
+        (local.set $m1 (f64x2.div (f64x2.splat (call $hsum (local.get $s))) (local.get $hf)))
+        (local.set $m2 (f64x2.div (f64x2.splat (call $hsum (local.get $s2))) (local.get $hf)))
+        ;; dx
+        (local.set $j (i32.const 0))
+        (block $b4 (loop $l4
+          (br_if $b4 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+          (local.set $dxh (f64x2.mul (call $load2 (i32.add (local.get $dy) (i32.add (local.get $row) (local.get $j))))
+                                     (call $load2 (i32.add (local.get $gamma) (local.get $j)))))
+          (call $store2 (i32.add (local.get $dx) (i32.add (local.get $row) (local.get $j)))
+            (f64x2.mul (f64x2.sub (f64x2.sub (local.get $dxh) (local.get $m1))
+                                  (f64x2.mul (v128.load (i32.add (local.get $xhat) (i32.shl (local.get $j) (i32.const 1)))) (local.get $m2)))
+                       (local.get $rstd)))
+          (local.set $j (i32.add (local.get $j) (i32.const 8)))
+          (br $l4)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $eachRow)))
+    ;; dγ and dβ, each rounded once to float32
+    (local.set $j (i32.const 0))
+    (block $b5 (loop $l5
+      (br_if $b5 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+      (local.set $j8 (i32.shl (local.get $j) (i32.const 1)))
+      (call $store2 (i32.add (local.get $dgamma) (local.get $j)) (v128.load (i32.add (local.get $accG) (local.get $j8))))
+      (call $store2 (i32.add (local.get $dbeta) (local.get $j)) (v128.load (i32.add (local.get $accB) (local.get $j8))))
+      (local.set $j (i32.add (local.get $j) (i32.const 8)))
+      (br $l5))))
+
+  ;; -------------------------------------------------------------------------------------------- dropout mask
+  ;; src/models/dropout.ts's mask, bit for bit: element i is `keep` when pcg(pcg(i + offset) ^ seed) ≥ threshold
+  ;; (unsigned), else 0, with offset = pcg(seed). PCG's output shift is by a per-element amount
+  ;; s = (state >> 28) + 4, which SIMD shifts (one amount per vector) cannot take: state >> s is computed as the
+  ;; upper half of the 64-bit product state·2^(32−s), with 2^(32−s) made from a float32's exponent bits.
+  (func $pcg (param $v i32) (result i32)
+    (local $st i32) (local $w i32)
+    (local.set $st (i32.add (i32.mul (local.get $v) (i32.const 747796405)) (i32.const -1403630843)))
+    (local.set $w (i32.mul (i32.xor (i32.shr_u (local.get $st) (i32.add (i32.shr_u (local.get $st) (i32.const 28)) (i32.const 4)))
+                                    (local.get $st))
+                           (i32.const 277803737)))
+    (i32.xor (i32.shr_u (local.get $w) (i32.const 22)) (local.get $w)))
+
+  (func $pcg4 (param $v v128) (result v128)
+    (local $st v128) (local $pow v128) (local $w v128)
+    (local.set $st (i32x4.add (i32x4.mul (local.get $v) (i32x4.splat (i32.const 747796405))) (i32x4.splat (i32.const -1403630843))))
+    ;; 2^k with k = 32 − s = 28 − (state >> 28), as the float32 with exponent field k + 127, converted to integer
+    (local.set $pow (i32x4.trunc_sat_f32x4_u
+      (i32x4.shl (i32x4.sub (i32x4.splat (i32.const 155)) (i32x4.shr_u (local.get $st) (i32.const 28))) (i32.const 23))))
+    (local.set $w (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31
+      (i64x2.extmul_low_i32x4_u (local.get $st) (local.get $pow))
+      (i64x2.extmul_high_i32x4_u (local.get $st) (local.get $pow))))
+    (local.set $w (i32x4.mul (v128.xor (local.get $w) (local.get $st)) (i32x4.splat (i32.const 277803737))))
+    (v128.xor (i32x4.shr_u (local.get $w) (i32.const 22)) (local.get $w)))
+
+  (func (export "dropoutMask") (param $out i32) (param $n i32) (param $threshold i32) (param $keep f32) (param $seed i32)
+    (local $offset i32) (local $i i32) (local $end i32) (local $idx v128) (local $vseed v128) (local $vth v128) (local $vkeep v128)
+    (local.set $offset (call $pcg (local.get $seed)))
+    (local.set $idx (i32x4.add (i32x4.splat (local.get $offset)) (v128.const i32x4 0 1 2 3)))
+    (local.set $vseed (i32x4.splat (local.get $seed)))
+    (local.set $vth (i32x4.splat (local.get $threshold)))
+    (local.set $vkeep (f32x4.splat (local.get $keep)))
+    (local.set $end (i32.and (local.get $n) (i32.const -4)))
+    (block $done
+      (loop $four
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (v128.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+          (v128.and (local.get $vkeep)
+                    (i32x4.ge_u (call $pcg4 (v128.xor (call $pcg4 (local.get $idx)) (local.get $vseed))) (local.get $vth))))
+        (local.set $idx (i32x4.add (local.get $idx) (i32x4.splat (i32.const 4))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $four)))
+    (block $tailDone
+      (loop $one
+        (br_if $tailDone (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+          (select (local.get $keep) (f32.const 0)
+            (i32.ge_u (call $pcg (i32.xor (call $pcg (i32.add (local.get $i) (local.get $offset))) (local.get $seed))) (local.get $threshold))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $one))))
+)
