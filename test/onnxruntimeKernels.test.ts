@@ -228,7 +228,7 @@ test("wasm: the model's products, GELU (and its gradient) and LayerNorm reach ON
     run();
     assert.deepEqual(calls, { gemm: 1, batchMatMul: 1, gelu: 1, geluGrad: 1, layerNorm: 2 });
     await tf.setBackend("cpu");
-    for (const n of names) calls[n] = 0;
+    for (const n of names) (calls as Record<string, number>)[n] = 0;
     run();
     assert.deepEqual(calls, { gemm: 0, batchMatMul: 0, gelu: 0, geluGrad: 0, layerNorm: 0 });
   } finally {

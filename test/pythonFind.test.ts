@@ -19,7 +19,7 @@ test("a Python without torch is passed over; .python-hf is found when it is set 
     assert.notEqual(found.python, fake);
     const venv = path.join(__dirname, "..", HF_PYTHON_VENV, "bin", "python");
     if (found.python) assert.equal(found.python, venv);
-    else assert.match(found.reason, /npm run python:setup/);
+    else assert.match(found.reason ?? "", /npm run python:setup/);
     if (process.env.BERT_IMDB_REQUIRE_PYTHON_HF === "1") assert.equal(found.python, venv);
   } finally {
     if (before === undefined) delete process.env.BERT_IMDB_HF_PYTHON;
