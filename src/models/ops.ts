@@ -12,8 +12,8 @@
 //                kernel's gradient could only recompute them, and on cpu/wasm a dropout mask costs as much to
 //                recompute in JavaScript as to make). Inside attention's composed form and the gradients,
 //                splitHeads / mergeHeads, batchMatMul, softmaxGrad and sumRows are fused ops too, and so is the
-//                embedding lookup: kernels on cpu and wasm (src/backends/host/: row copies, float64 sums), tf ops
-//                elsewhere.
+//                embedding lookup: kernels on cpu and wasm (src/backends/host/: row copies, float64 sums; on wasm
+//                LayerNorm's gradient and the dropout masks as SIMD, src/backends/wasmSimd/), tf ops elsewhere.
 //   native       on wasm the matMul kernel, batchMatMul, GELU with its gradient and (add)LayerNorm run in ONNX
 //                Runtime's MLAS on every core (src/backends/onnxruntime/), or without onnxruntime-node as on cpu.
 // Nothing here names the webgpu backend or reads its settings. All activations are rank 2 ([tokens, features]);

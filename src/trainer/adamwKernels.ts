@@ -1,7 +1,8 @@
 // The fused AdamW kernels: one kernel call per variable does the whole update (gradient scaling for clipping,
 // decoupled weight decay, both moment updates, bias-corrected step), instead of ~17 tfjs ops per variable.
-// Registered with tf.registerKernel for the "cpu" and "wasm" backends (plain loops over the tensors' typed
-// arrays). There the moments stay in host memory (Float32Arrays the optimizer owns, updated in place and passed
+// Registered with tf.registerKernel for the "cpu" and "wasm" backends (on cpu plain loops over the tensors' typed
+// arrays; on wasm the SIMD kernels of src/backends/wasmSimd/ on the heap, or the same loops where those cannot
+// load). There the moments stay in host memory (Float32Arrays the optimizer owns, updated in place and passed
 // as kernel attributes), not in backend tensors: the wasm backend's heap is capped at 4 GiB, and bert-base's
 // moments alone would take 0.9 GiB of it. Other backends (webgpu, webgl, tensorflow) use `adamwStepComposed`,
 // built from tf ops, with the moments as tensors.
