@@ -6,6 +6,7 @@
 // JavaScript loop), so they are written here, small, against the float64 and bit-exact references in
 // test/wasmSimd.test.ts.
 import { KERNELS_WASM_BASE64 } from "./kernelsWasm";
+import type { AdamWStepAttrs } from "../../trainer/adamwKernels";
 
 // The WebAssembly JavaScript API as used here (the project compiles against ES2022 and Node's types, which do
 // not declare it; Node has it as a global).
@@ -40,24 +41,13 @@ interface Exports {
   dropoutMask(out: number, n: number, threshold: number, keep: number, seed: number): void;
 }
 
-/** AdamW's numbers for one step, as the kernel takes them (see kernels.wat). */
-export interface SimdAdamWStep {
-  gradScale: number;
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  step: number;
-}
-
 /**
  * The kernels on one backend's heap. Every Float32Array argument named a view must be a view of that heap taken
  * after the kernel's last allocation (views of a heap that has since grown are detached, and rejected).
  */
 export interface WasmSimdKernels {
   /** AdamW on views p, g (read) and out (written; may be p), with the moments m and v anywhere (updated in place). */
-  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, a: SimdAdamWStep): void;
+  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, a: AdamWStepAttrs): void;
   /** Σ x² in float64 over a view. */
   sumOfSquares(x: Float32Array): number;
   /** LayerNorm's gradient over views [rows, h]; false (nothing written) where h is odd or too wide for the scratch. */
