@@ -124,6 +124,34 @@ test("wasm SIMD: the sum of squares is the float64 sum; LayerNorm's gradient fal
   });
 });
 
+test("wasm SIMD: LayerNorm's gradient equals the float64 JavaScript loop of the cpu backend (h a multiple of 4; else it falls back)", async () => {
+  const { backend, simd } = await onWasm();
+  const rng = new Rng(21);
+  for (const [n, h] of [[37, 128], [5, 12], [3, 768], [4, 6]]) {
+    const values = [randoms(rng, n * h, 2, 0.5), randoms(rng, h, 1, 1), randoms(rng, n * h)];
+    await tf.setBackend("wasm");
+    const got = tf.tidy(() => {
+      const [x, gamma, dy] = [tf.tensor2d(values[0], [n, h]), tf.tensor1d(values[1]), tf.tensor2d(values[2], [n, h])];
+      const views = [x, gamma, dy].map((t) => backend.typedArrayFromHeap(t as unknown as tf.TensorInfo));
+      const outs = [n * h, h, h].map((len) => heapArray(backend, new Float32Array(len)));
+      const ran = simd.layerNormGrad(views[0], views[1], views[2], outs[0], outs[1], outs[2], h, 1e-12);
+      assert.equal(ran, h % 4 === 0, `h = ${h}: the SIMD kernel runs exactly where h is a multiple of 4`);
+      return (tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { x, gamma, dy }, { eps: 1e-12 }) as tf.Tensor[]).map((t) => Array.from(t.dataSync()))
+        .concat(ran ? outs.map((o) => Array.from(o)) : []);
+    });
+    await tf.setBackend("cpu");
+    const want = tf.tidy(() =>
+      (tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { x: tf.tensor2d(values[0], [n, h]), gamma: tf.tensor1d(values[1]), dy: tf.tensor2d(values[2], [n, h]) }, { eps: 1e-12 }) as tf.Tensor[]).map((t) => Array.from(t.dataSync())),
+    );
+    for (let i = 0; i < got.length; i++) {
+      const w = want[i % 3];
+      const scale = Math.max(...w.map(Math.abs));
+      const worst = Math.max(...got[i].map((v, j) => Math.abs(v - w[j])));
+      assert.ok(worst <= 2 ** -23 * scale, `[${n}, ${h}] output ${i % 3}: ${worst} from the cpu backend's (max ${scale})`);
+    }
+  }
+});
+
 test("wasm: AdamW, the sum of squares, LayerNorm's gradient and the dropout masks run in the SIMD kernels", async () => {
   const { simd } = await onWasm();
   const target = simd as unknown as Record<string, (...args: unknown[]) => unknown>;

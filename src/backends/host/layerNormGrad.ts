@@ -3,7 +3,7 @@
 // faster than the ≈ 15 tf ops it replaces on wasm (2.2–2.4 against 1.7–2.3 ms per [2048, 128] call here); it is
 // here for accuracy: the five golden AdamW steps came 5.4e-6 from PyTorch's on wasm instead of 8.5e-6, and
 // 1.33e-5 instead of 1.72e-5 on cpu (test/train.golden.test.ts). On wasm the same float64 arithmetic runs as a
-// SIMD kernel (src/backends/wasmSimd/); the loop below serves cpu, and rows of odd width on wasm.
+// SIMD kernel (src/backends/wasmSimd/); the loop below serves cpu, and on wasm rows whose width is not a multiple of 4.
 import type { tf } from "../tf";
 import { hostArrays } from "./values";
 import { wasmSimdKernels } from "../wasmSimd/index";

@@ -50,7 +50,7 @@ export interface WasmSimdKernels {
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, a: AdamWStepAttrs): void;
   /** Σ x² in float64 over a view. */
   sumOfSquares(x: Float32Array): number;
-  /** LayerNorm's gradient over views [rows, h]; false (nothing written) where h is odd or too wide for the scratch. */
+  /** LayerNorm's gradient over views [rows, h]; false (nothing written) where h is not a multiple of 4 or too wide for the scratch. */
   layerNormGrad(x: Float32Array, gamma: Float32Array, dy: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, h: number, eps: number): boolean;
   /** The dropout mask of src/models/dropout.ts, bit for bit, into a view. */
   dropoutMask(out: Float32Array, threshold: number, keep: number, seed: number): void;
@@ -144,7 +144,7 @@ function kernelsOn(k: Exports, memory: WebAssembly.Memory, scratch: number): Was
       return k.sumOfSquares(at(x, "x"), x.length);
     },
     layerNormGrad(x, gamma, dy, dx, dgamma, dbeta, h, eps) {
-      if (h % 2 !== 0 || 24 * h > SCRATCH_BYTES || gamma.length !== h || x.length % h !== 0) return false;
+      if (h % 4 !== 0 || 24 * h > SCRATCH_BYTES || gamma.length !== h || x.length % h !== 0) return false;
       k.layerNormGrad(at(x, "x"), at(gamma, "gamma"), at(dy, "dy"), at(dx, "dx"), at(dgamma, "dgamma"), at(dbeta, "dbeta"), x.length / h, h, eps, scratch);
       return true;
     },
