@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { tf } from "../src/backends/tf";
 import * as host from "../src/backends/host/index";
-import { nativeKernels, nativeKernelsUnavailable } from "../src/backends/onnxruntime/index";
+import { canFreeBuffers, freeBuffer, nativeKernels, nativeKernelsUnavailable } from "../src/backends/onnxruntime/index";
 import { addLayerNorm, BATCH_MATMUL_KERNEL, batchMatMul, gelu, layerNorm, MATMUL_KERNEL, matMul } from "../src/models/ops";
 import { initBackend } from "../src/backends/initBackend";
 import { Rng } from "../src/random";
@@ -77,6 +77,31 @@ test("gemm: every transpose form, with and without a bias, odd sizes, against fl
       assert.ok(d <= 1e-6, `transposeA ${tA}, transposeB ${tB}, bias ${withBias}: ${d}`);
     }
   }
+});
+
+test("freeBuffer frees an ArrayBuffer's memory at once; the kernels free the binding's copies of their outputs", () => {
+  assert.ok(canFreeBuffers(), "ArrayBuffer.prototype.transfer is reachable (natively, or through V8's flag on Node 20)");
+  const before = process.memoryUsage().arrayBuffers;
+  const buffer = new ArrayBuffer(32 << 20);
+  const view = new Float32Array(buffer);
+  assert.ok(process.memoryUsage().arrayBuffers - before >= 32 << 20);
+  freeBuffer(buffer);
+  assert.equal(view.length, 0, "views of a freed buffer read as empty");
+  assert.ok(process.memoryUsage().arrayBuffers - before < 1 << 20, "the memory went back at once, without a collection");
+  // 40 products of 4 MiB each: kept until a collection, their copies would add ≥ 64 MiB before V8 collects them.
+  const native = nativeKernels()!;
+  const [m, k, n] = [1024, 16, 1024];
+  const a = new Float32Array(m * k).fill(1);
+  const b = new Float32Array(k * n).fill(0.5);
+  const out = new Float32Array(m * n);
+  const start = process.memoryUsage().arrayBuffers;
+  let most = 0;
+  for (let i = 0; i < 40; i++) {
+    native.gemm(a, [m, k], b, [k, n], false, false, null, out);
+    most = Math.max(most, process.memoryUsage().arrayBuffers - start);
+  }
+  assert.equal(out[0], 8, "the result is in the caller's array");
+  assert.ok(most < 8 << 20, `the output copies were kept: ${(most / 2 ** 20).toFixed(0)} MiB more array-buffer memory`);
 });
 
 test("batchMatMul: every transpose form against float64, operands and output views into one larger buffer", () => {

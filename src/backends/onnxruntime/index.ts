@@ -4,3 +4,4 @@ export { loadOnnxRuntime, onnxRuntimeVersion, allCores } from "./load";
 export type { OnnxRuntimeModule, OrtTensor, OrtSession } from "./load";
 export { nativeKernels, nativeKernelsUnavailable } from "./kernels";
 export type { NativeKernels } from "./kernels";
+export { canFreeBuffers, freeBuffer } from "./freeBuffer";

@@ -5,10 +5,12 @@
 // loop; GELU on [2048, 512] in 1.7 ms and its gradient in 2.7 ms, against ≈ 3.5 and ≈ 10 ms as tf ops on wasm.
 // Each kernel is a small ONNX model with symbolic dimensions (one session serves every shape), run
 // synchronously on caller-owned arrays: the inputs are read where they lie and the result is written into the
-// output array (on wasm both are views of the heap). onnxruntime-node 1.30 also returns a copy of each output,
-// which is dropped (≈ 0.1 ms per MB here; a quick-model step makes ≈ 70 MB of outputs).
+// output array (on wasm both are views of the heap). onnxruntime-node 1.30 also returns a copy of each output;
+// it is freed at once (./freeBuffer.ts: a quick-model step makes ≈ 70 MB of them, which left to the garbage
+// collector cost a full collection per step).
 import { onnx } from "onnx-proto";
 import { OnnxGraphBuilder, floatAttr, intAttr, intsAttr, type OnnxValueSpec } from "../../onnx/onnxGraphBuilder";
+import { freeBuffer } from "./freeBuffer";
 import { allCores, createNativeSession, loadOnnxRuntime, nativeSessionUnavailable, type NativeSession, type OrtTensor } from "./load";
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -81,6 +83,11 @@ function layerNormModel(withResidual: boolean, eps: number): Uint8Array {
   return encode(g, withResidual ? "add_layer_norm" : "layer_norm", inputs, spec("y", ["n", "h"]));
 }
 
+/** Frees the binding's copies of the outputs (the results are already in the caller's arrays). */
+function discard(outputs: Record<string, OrtTensor>): void {
+  for (const name in outputs) freeBuffer((outputs[name].data as Float32Array).buffer);
+}
+
 let kernels: NativeKernels | null | undefined;
 
 /** Why nativeKernels() returned null. */
@@ -125,25 +132,25 @@ export function nativeKernels(): NativeKernels | null {
       const n = tB ? bShape[0] : bShape[1];
       const feeds: Record<string, OrtTensor> = { a: t(a, aShape), b: t(b, bShape) };
       if (bias) feeds.bias = t(bias, [n]);
-      s.run(feeds, { y: t(out, [m, n]) }, {});
+      discard(s.run(feeds, { y: t(out, [m, n]) }, {}));
     },
     batchMatMul(a, aShape, b, bShape, tA, tB, out) {
       const s = session(`bmm${bit(tA)}${bit(tB)}`, () => batchMatMulModel(tA, tB));
       const m = tA ? aShape[2] : aShape[1];
       const p = tB ? bShape[1] : bShape[2];
-      s.run({ a: t(a, aShape), b: t(b, bShape) }, { y: t(out, [aShape[0], m, p]) }, {});
+      discard(s.run({ a: t(a, aShape), b: t(b, bShape) }, { y: t(out, [aShape[0], m, p]) }, {}));
     },
     gelu(x, shape, out) {
-      session("gelu", () => geluModel(false)).run({ x: t(x, shape) }, { y: t(out, shape) }, {});
+      discard(session("gelu", () => geluModel(false)).run({ x: t(x, shape) }, { y: t(out, shape) }, {}));
     },
     geluGrad(x, dy, shape, out) {
-      session("geluGrad", () => geluModel(true)).run({ x: t(x, shape), dy: t(dy, shape) }, { y: t(out, shape) }, {});
+      discard(session("geluGrad", () => geluModel(true)).run({ x: t(x, shape), dy: t(dy, shape) }, { y: t(out, shape) }, {}));
     },
     layerNorm(x, residual, gamma, beta, shape, eps, out) {
       const s = session(`layerNorm${bit(!!residual)}:${eps}`, () => layerNormModel(!!residual, eps));
       const feeds: Record<string, OrtTensor> = { x: t(x, shape), gamma: t(gamma, [shape[1]]), beta: t(beta, [shape[1]]) };
       if (residual) feeds.residual = t(residual, shape);
-      s.run(feeds, { y: t(out, shape) }, {});
+      discard(s.run(feeds, { y: t(out, shape) }, {}));
     },
   };
   return kernels;
