@@ -27,6 +27,7 @@ import {
 } from "../src/models/ops";
 import { Rng } from "../src/random";
 import { dropoutMaskValues } from "../src/models/dropout";
+import { registerSharedIdentity } from "../src/backends/host/index";
 
 require("@tensorflow/tfjs-backend-wasm");
 
@@ -200,3 +201,23 @@ for (const backend of ["cpu", "wasm"]) {
     }
   });
 }
+
+test("wasm: the registered Identity shares its input's memory, and the memory lives until its last tensor is disposed", async () => {
+  await tf.setBackend("wasm");
+  registerSharedIdentity();
+  registerSharedIdentity(); // idempotent
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const x = tf.tensor1d([1, 2, 3]);
+  const before = backend.numDataIds();
+  const y = tf.engine().runKernel("Identity", { x }) as tf.Tensor;
+  assert.equal(y.dataId, x.dataId, "the same data, not a copy");
+  assert.equal(backend.numDataIds(), before);
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3], "still readable after the input is disposed");
+  y.dispose();
+  assert.equal(backend.numDataIds(), before - 1, "freed with the last tensor");
+  // the gradient of an op that keeps its input (tfjs clones what it saves) is unchanged
+  const [g] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(a, a)))([tf.tensor1d([1, -2, 3])]);
+  assert.deepEqual(Array.from(g.dataSync()), [2, -4, 6]);
+  g.dispose();
+});

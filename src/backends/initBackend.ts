@@ -11,6 +11,7 @@ import { tf } from "./tf";
 import { guardWasmHeap } from "./wasmGuard";
 import { nativeKernels } from "./onnxruntime/index";
 import { wasmSimdKernels } from "./wasmSimd/index";
+import { registerSharedIdentity } from "./host/index";
 import { describeAdapter, describeWebGPUDevice, probeWebGPU, registerWebGPUBackend, registerWebGPUKernels, webgpuDeviceInfo } from "./webgpu/index";
 
 export type BackendName = "webgpu" | "tensorflow" | "wasm" | "cpu";
@@ -128,6 +129,7 @@ async function tryWasm(skipped: string[]): Promise<string | null> {
     skipped.push(`wasm: @tensorflow/tfjs-backend-wasm failed to load (${errText(err)})`);
     return null;
   }
+  registerSharedIdentity();
   if (!(await activate("wasm", skipped))) return null;
   // Sanity check: a small product must match the exact result (a broken wasm build would fail here).
   const got = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])).dataSync());

@@ -10,3 +10,4 @@ export { embeddingLookup, embeddingGrad } from "./embedding";
 export { dropoutMask } from "./dropoutMask";
 export type { DropoutMaskAttrs } from "./dropoutMask";
 export { hostValues, hostOutput, hostArrays } from "./values";
+export { registerSharedIdentity } from "./identity";
