@@ -8,7 +8,7 @@ import { tf } from "../src/backends/tf";
 import { wasmSimdKernels, type WasmSimdKernels } from "../src/backends/wasmSimd/index";
 import { KERNELS_WASM_BASE64 } from "../src/backends/wasmSimd/kernelsWasm";
 import { adamwStepFused, adamwUpdateArrays, sumOfSquaresTensor, type AdamWStepAttrs } from "../src/trainer/adamwKernels";
-import { dropoutMask, LAYER_NORM_GRAD_KERNEL } from "../src/models/ops";
+import { dropoutMask, LAYER_NORM_GRAD_KERNEL, SOFTMAX_GRAD_KERNEL, SUM_ROWS_KERNEL } from "../src/models/ops";
 import { Rng } from "../src/random";
 import { assembleKernels } from "../scripts/build-wasm-simd";
 
@@ -152,10 +152,42 @@ test("wasm SIMD: LayerNorm's gradient equals the float64 JavaScript loop of the 
   }
 });
 
-test("wasm: AdamW, the sum of squares, LayerNorm's gradient and the dropout masks run in the SIMD kernels", async () => {
+test("wasm SIMD: the row sums are the cpu backend's bit for bit, the softmax gradient within float32 rounding (widths a multiple of 4; else JavaScript)", async () => {
+  const { backend, simd } = await onWasm();
+  const rng = new Rng(33);
+  const onBoth = async (kernel: string, inputs: Record<string, [Float32Array, number[]]>, attrs: Record<string, unknown>) => {
+    const run = () => tf.tidy(() => {
+      const ts = Object.fromEntries(Object.entries(inputs).map(([k, [v, shape]]) => [k, tf.tensor(v, shape)]));
+      return Array.from((tf.engine().runKernel(kernel, ts, attrs as tf.NamedAttrMap) as tf.Tensor).dataSync());
+    });
+    await tf.setBackend("wasm");
+    const got = run();
+    await tf.setBackend("cpu");
+    return { got, want: run() };
+  };
+  for (const [n, h] of [[2048, 128], [7, 12], [3, 6]]) {
+    const x = randoms(rng, n * h, 3, 0.2);
+    const { got, want } = await onBoth(SUM_ROWS_KERNEL, { x: [x, [n, h]] }, {});
+    assert.deepEqual(got, want, `row sums of [${n}, ${h}]`);
+    const p = randoms(rng, n * h, 0.5, 0.5);
+    const d = randoms(rng, n * h);
+    const sg = await onBoth(SOFTMAX_GRAD_KERNEL, { probs: [p, [n, h]], dprobs: [d, [n, h]] }, { scale: 0.125 });
+    const scale = sg.want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const worst = sg.got.reduce((m, v, i) => Math.max(m, Math.abs(v - sg.want[i])), 0);
+    assert.ok(worst <= 2 ** -24 * scale, `softmax gradient of [${n}, ${h}]: ${worst} from the cpu backend's (max ${scale})`);
+  }
+  await tf.setBackend("wasm");
+  tf.tidy(() => {
+    const x = backend.typedArrayFromHeap(tf.ones([3, 6]) as unknown as tf.TensorInfo);
+    assert.equal(simd.sumRows(x, 6, heapArray(backend, new Float32Array(6))), false, "h = 6 falls back");
+    assert.equal(simd.softmaxGrad(x, x, heapArray(backend, new Float32Array(18)), 6, 1), false, "n = 6 falls back");
+  });
+});
+
+test("wasm: AdamW, the sum of squares, LayerNorm's gradient, the dropout masks, the row sums and the softmax gradient run in the SIMD kernels", async () => {
   const { simd } = await onWasm();
   const target = simd as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const names = ["adamw", "sumOfSquares", "layerNormGrad", "dropoutMask"];
+  const names = ["adamw", "sumOfSquares", "layerNormGrad", "dropoutMask", "sumRows", "softmaxGrad"];
   const calls: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
   const originals = names.map((n) => target[n]);
   names.forEach((n, i) => (target[n] = (...args: unknown[]) => (calls[n]++, originals[i](...args))));
@@ -167,8 +199,10 @@ test("wasm: AdamW, the sum of squares, LayerNorm's gradient and the dropout mask
       sumOfSquaresTensor(p);
       tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { x: tf.randomNormal([6, 4]), gamma: tf.ones([4]), dy: tf.ones([6, 4]) }, { eps: 1e-12 });
       dropoutMask([6, 4], 0.1, 3);
+      tf.engine().runKernel(SUM_ROWS_KERNEL, { x: tf.ones([6, 4]) }, {});
+      tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { probs: tf.ones([6, 4]), dprobs: tf.ones([6, 4]) }, { scale: 1 });
     });
-    assert.deepEqual(calls, { adamw: 1, sumOfSquares: 1, layerNormGrad: 1, dropoutMask: 1 });
+    assert.deepEqual(calls, { adamw: 1, sumOfSquares: 1, layerNormGrad: 1, dropoutMask: 1, sumRows: 1, softmaxGrad: 1 });
   } finally {
     names.forEach((n, i) => (target[n] = originals[i]));
   }

@@ -241,6 +241,116 @@
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $l5))))
 
+  ;; ------------------------------------------------------------------------------------------------ row sums
+  ;; out[j] = Σ_rows x[r, j] over x [rows, h] (h a multiple of 4), in float64, rounded once: four rows at a time,
+  ;; ((x₀ + x₁) + (x₂ + x₃)) added to the running sum, the order of host/sumRows.ts's loop (so the same bits).
+  ;; scratch: 8·h bytes (the float64 sums).
+  (func (export "sumRows") (param $x i32) (param $rows i32) (param $h i32) (param $out i32) (param $scratch i32)
+    (local $rowBytes i32) (local $r i32) (local $a i32) (local $j i32) (local $j8 i32)
+    (local $va v128) (local $vb v128) (local $vc v128) (local $vd v128)
+    (local.set $rowBytes (i32.shl (local.get $h) (i32.const 2)))
+    (memory.fill (local.get $scratch) (i32.const 0) (i32.shl (local.get $h) (i32.const 3)))
+    (block $groupsDone
+      (loop $group
+        (br_if $groupsDone (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
+        (local.set $a (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $rowBytes))))
+        (local.set $j (i32.const 0))
+        (block $b (loop $l
+          (br_if $b (i32.ge_u (local.get $j) (local.get $rowBytes)))
+          (local.set $j8 (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 1))))
+          (local.set $va (v128.load (i32.add (local.get $a) (local.get $j))))
+          (local.set $vb (v128.load (i32.add (i32.add (local.get $a) (local.get $rowBytes)) (local.get $j))))
+          (local.set $vc (v128.load (i32.add (i32.add (local.get $a) (i32.shl (local.get $rowBytes) (i32.const 1))) (local.get $j))))
+          (local.set $vd (v128.load (i32.add (i32.add (local.get $a) (i32.mul (local.get $rowBytes) (i32.const 3))) (local.get $j))))
+          (v128.store (local.get $j8) (f64x2.add (v128.load (local.get $j8))
+            (f64x2.add (f64x2.add (f64x2.promote_low_f32x4 (local.get $va)) (f64x2.promote_low_f32x4 (local.get $vb)))
+                       (f64x2.add (f64x2.promote_low_f32x4 (local.get $vc)) (f64x2.promote_low_f32x4 (local.get $vd))))))
+          (local.set $va (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $va) (local.get $va)))
+          (local.set $vb (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vb) (local.get $vb)))
+          (local.set $vc (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vc) (local.get $vc)))
+          (local.set $vd (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vd) (local.get $vd)))
+          (v128.store offset=16 (local.get $j8) (f64x2.add (v128.load offset=16 (local.get $j8))
+            (f64x2.add (f64x2.add (f64x2.promote_low_f32x4 (local.get $va)) (f64x2.promote_low_f32x4 (local.get $vb)))
+                       (f64x2.add (f64x2.promote_low_f32x4 (local.get $vc)) (f64x2.promote_low_f32x4 (local.get $vd))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $l)))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $group)))
+    ;; the last rows one at a time
+    (block $restDone
+      (loop $rest
+        (br_if $restDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $a (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $rowBytes))))
+        (local.set $j (i32.const 0))
+        (block $b2 (loop $l2
+          (br_if $b2 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+          (local.set $j8 (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 1))))
+          (local.set $va (v128.load (i32.add (local.get $a) (local.get $j))))
+          (v128.store (local.get $j8) (f64x2.add (v128.load (local.get $j8)) (f64x2.promote_low_f32x4 (local.get $va))))
+          (v128.store offset=16 (local.get $j8) (f64x2.add (v128.load offset=16 (local.get $j8))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $va) (local.get $va)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $l2)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rest)))
+    (local.set $j (i32.const 0))
+    (block $b3 (loop $l3
+      (br_if $b3 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+      (local.set $j8 (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 1))))
+      (v128.store (i32.add (local.get $out) (local.get $j))
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (v128.load (local.get $j8)))
+          (f32x4.demote_f64x2_zero (v128.load offset=16 (local.get $j8)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $l3))))
+
+  ;; ------------------------------------------------------------------------------------ softmax's gradient
+  ;; out = scale·P⊙(dP − Σⱼ P⊙dP) per row of n values (n a multiple of 4), in float64, each value rounded once:
+  ;; host/softmaxGrad.ts's arithmetic, its row sum taken in two pairs of partial sums.
+  (func (export "softmaxGrad") (param $p i32) (param $d i32) (param $out i32) (param $rows i32) (param $n i32) (param $scale f64)
+    (local $rowBytes i32) (local $end i32) (local $o i32) (local $rowStart i32)
+    (local $sa v128) (local $sb v128) (local $sum v128) (local $vs v128)
+    (local $vp v128) (local $vd v128) (local $lo v128) (local $hi v128)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.mul (local.get $rows) (local.get $rowBytes)))
+    (local.set $vs (f64x2.splat (local.get $scale)))
+    (block $rowsDone
+      (loop $eachRow
+        (br_if $rowsDone (i32.ge_u (local.get $rowStart) (local.get $end)))
+        (local.set $sa (v128.const i64x2 0 0))
+        (local.set $sb (v128.const i64x2 0 0))
+        (local.set $o (local.get $rowStart))
+        (block $b1 (loop $l1
+          (br_if $b1 (i32.ge_u (local.get $o) (i32.add (local.get $rowStart) (local.get $rowBytes))))
+          (local.set $vp (v128.load (i32.add (local.get $p) (local.get $o))))
+          (local.set $vd (v128.load (i32.add (local.get $d) (local.get $o))))
+          (local.set $sa (f64x2.add (local.get $sa) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $vp)) (f64x2.promote_low_f32x4 (local.get $vd)))))
+          (local.set $sb (f64x2.add (local.get $sb) (f64x2.mul
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vp) (local.get $vp)))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vd) (local.get $vd))))))
+          (local.set $o (i32.add (local.get $o) (i32.const 16)))
+          (br $l1)))
+        (local.set $sa (f64x2.add (local.get $sa) (local.get $sb)))
+        (local.set $sum (f64x2.splat (f64.add (f64x2.extract_lane 0 (local.get $sa)) (f64x2.extract_lane 1 (local.get $sa)))))
+        (local.set $o (local.get $rowStart))
+        (block $b2 (loop $l2
+          (br_if $b2 (i32.ge_u (local.get $o) (i32.add (local.get $rowStart) (local.get $rowBytes))))
+          (local.set $vp (v128.load (i32.add (local.get $p) (local.get $o))))
+          (local.set $vd (v128.load (i32.add (local.get $d) (local.get $o))))
+          (local.set $lo (f64x2.mul (f64x2.mul (f64x2.promote_low_f32x4 (local.get $vp))
+                                               (f64x2.sub (f64x2.promote_low_f32x4 (local.get $vd)) (local.get $sum)))
+                                    (local.get $vs)))
+          (local.set $hi (f64x2.mul (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vp) (local.get $vp)))
+                                               (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vd) (local.get $vd)))
+                                                          (local.get $sum)))
+                                    (local.get $vs)))
+          (v128.store (i32.add (local.get $out) (local.get $o))
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+          (local.set $o (i32.add (local.get $o) (i32.const 16)))
+          (br $l2)))
+        (local.set $rowStart (i32.add (local.get $rowStart) (local.get $rowBytes)))
+        (br $eachRow))))
+
   ;; -------------------------------------------------------------------------------------------- dropout mask
   ;; src/models/dropout.ts's mask, bit for bit: element i is `keep` when pcg(pcg(i + offset) ^ seed) ≥ threshold
   ;; (unsigned), else 0, with offset = pcg(seed). PCG's output shift is by a per-element amount

@@ -29,7 +29,7 @@ interface EmscriptenModule {
   _malloc(bytes: number): number;
 }
 
-/** Bytes of scratch memory in the backend's heap: two AdamW chunks of moments, or LayerNorm's float64 row sums. */
+/** Bytes of scratch memory in the backend's heap: two AdamW chunks of moments, or the float64 sums of LayerNorm's gradient and of the row sums. */
 const SCRATCH_BYTES = 128 * 1024;
 /** Values per AdamW chunk: the moments pass through the scratch memory in chunks of this size. */
 const CHUNK = SCRATCH_BYTES / 8;
@@ -39,6 +39,8 @@ interface Exports {
   sumOfSquares(x: number, n: number): number;
   layerNormGrad(x: number, gamma: number, dy: number, dx: number, dgamma: number, dbeta: number, rows: number, h: number, eps: number, scratch: number): void;
   dropoutMask(out: number, n: number, threshold: number, keep: number, seed: number): void;
+  sumRows(x: number, rows: number, h: number, out: number, scratch: number): void;
+  softmaxGrad(p: number, d: number, out: number, rows: number, n: number, scale: number): void;
 }
 
 /**
@@ -54,6 +56,10 @@ export interface WasmSimdKernels {
   layerNormGrad(x: Float32Array, gamma: Float32Array, dy: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, h: number, eps: number): boolean;
   /** The dropout mask of src/models/dropout.ts, bit for bit, into a view. */
   dropoutMask(out: Float32Array, threshold: number, keep: number, seed: number): void;
+  /** Σ over the rows of x [rows, h] in float64 into out [h]; false (nothing written) where h is not a multiple of 4 or too wide. */
+  sumRows(x: Float32Array, h: number, out: Float32Array): boolean;
+  /** scale·P⊙(dP − Σ P⊙dP) over rows of n values in float64; false (nothing written) where n is not a multiple of 4. */
+  softmaxGrad(p: Float32Array, d: Float32Array, out: Float32Array, n: number, scale: number): boolean;
 }
 
 let wasmModule: WebAssembly.Module | null | undefined;
@@ -150,6 +156,16 @@ function kernelsOn(k: Exports, memory: WebAssembly.Memory, scratch: number): Was
     },
     dropoutMask(out, threshold, keep, seed) {
       k.dropoutMask(at(out, "out"), out.length, threshold | 0, keep, seed | 0);
+    },
+    sumRows(x, h, out) {
+      if (h % 4 !== 0 || 8 * h > SCRATCH_BYTES || out.length !== h || x.length % h !== 0) return false;
+      k.sumRows(at(x, "x"), x.length / h, h, at(out, "out"), scratch);
+      return true;
+    },
+    softmaxGrad(p, d, out, n, scale) {
+      if (n % 4 !== 0 || p.length % n !== 0 || d.length !== p.length || out.length !== p.length) return false;
+      k.softmaxGrad(at(p, "p"), at(d, "dp"), at(out, "out"), p.length / n, n, scale);
+      return true;
     },
   };
 }
