@@ -5,7 +5,7 @@ export * from "./presets";
 export * from "./random";
 export * from "./progress";
 export { inNotebook, newDisplay, showHtml, showMarkdown } from "./notebookDisplay";
-export { showTable, toDataFrame, dfd } from "./tables";
+export { showTable, toDataFrame, dfd, danfojs } from "./tables";
 export * from "./io/atomic";
 export * from "./backends/index";
 export * from "./hub/index";
