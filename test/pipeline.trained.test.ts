@@ -62,7 +62,7 @@ test("a freshly trained quick-preset model gives the same labels and scores in t
   // Python transformers on the same folder (where installed): the same labels and scores.
   const python = transformersPython(t, { skip: false });
   if (python) {
-    const py = checkWithPythonTransformers(dir, texts, { python });
+    const py = await checkWithPythonTransformers(dir, texts, { python });
     assert.deepEqual(py.loading_info.missing_keys, []);
     assert.deepEqual(py.loading_info.unexpected_keys, []);
     const worst = Math.max(...r.ours.map((x, i) => Math.abs(x.score - py.pipeline[i].score)));

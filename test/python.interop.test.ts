@@ -42,7 +42,7 @@ test("Python transformers loads a folder saved here and agrees with our model, t
   const long = reviews.filter((g) => g.text.length > 4000).slice(0, 3).map((g) => g.text);
   const within = reviews.filter((g) => g.length > 60 && g.length < 128).slice(0, 5).map((g) => g.text);
   const texts = [...TUTORIAL_SENTENCES, ...within, ...long];
-  const py = checkWithPythonTransformers(dir, texts, { python });
+  const py = await checkWithPythonTransformers(dir, texts, { python });
   t.diagnostic(`Python transformers ${py.versions.transformers} / torch ${py.versions.torch}: ${py.model_class}, ${py.tokenizer_class}`);
 
   assert.equal(py.model_class, "BertForSequenceClassification");
@@ -94,7 +94,7 @@ test("the ONNX export passes onnx.checker (strict shape inference) and ONNX's re
   const texts = [...TUTORIAL_SENTENCES.slice(0, 4), long];
   const enc = await tokenizer.encodeBatch(texts, { maxLength: 512 });
   const rows = (a: Int32Array) => texts.map((_, i) => Array.from(a.subarray(i * 512, (i + 1) * 512)));
-  const r = checkOnnxWithPython(dir, { inputIds: rows(enc.inputIds), attentionMask: rows(enc.attentionMask) }, { python });
+  const r = await checkOnnxWithPython(dir, { inputIds: rows(enc.inputIds), attentionMask: rows(enc.attentionMask) }, { python });
   t.diagnostic(`onnx ${r.versions.onnx}: checker ${r.checker}; IR ${r.ir_version}, opsets ${JSON.stringify(r.opsets)}; reference evaluator vs PyTorch: max |logit diff| ${r.max_abs_diff_vs_torch.toExponential(2)} (max |logit| ${r.max_abs_logit.toFixed(3)})`);
   assert.equal(r.checker, "ok");
   assert.equal(r.ir_version, 8);

@@ -2,7 +2,7 @@
 // AutoTokenizer / pipeline("sentiment-analysis") in a Python that has transformers and torch (made by
 // `npm run python:setup` in .python-hf/, or named by BERT_IMDB_HF_PYTHON) and returns what Python saw.
 // The Python side is python/check_saved.py; nothing here needs Python unless these functions are called.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -50,25 +50,43 @@ export function findTransformersPython(): { python: string; reason?: undefined }
   };
 }
 
-/** Runs a python/ script and returns its standard output (stderr is shown only when it fails). */
-export function runPythonScript(python: string, script: string, args: string[]): string {
-  try {
-    return execFileSync(python, [pythonScript(script), ...args], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`python/${script} failed: ${e.message}\n${(e.stderr ?? "").split("\n").slice(-20).join("\n")}`);
-  }
+const MAX_OUTPUT = 256 * 1024 * 1024;
+
+function scriptFailed(script: string, err: { message: string }, stderr: string | undefined): Error {
+  return new Error(`python/${script} failed: ${err.message}\n${(stderr ?? "").split("\n").slice(-20).join("\n")}`);
 }
 
-/** Runs a python/ script whose last output line is a JSON report, and returns that report. */
-export function runPythonScriptJson<T>(python: string, script: string, args: string[]): T {
-  const out = runPythonScript(python, script, args);
+/** The JSON report on the last line of a script's output. */
+function lastLineJson<T>(script: string, out: string): T {
   const last = out.trim().split("\n").pop() ?? "";
   try {
     return JSON.parse(last) as T;
   } catch {
     throw new Error(`python/${script} did not end its output with a JSON line; its last line was: ${last.slice(0, 300)}`);
   }
+}
+
+/** Runs a python/ script and returns its standard output (stderr is shown only when it fails). */
+export function runPythonScript(python: string, script: string, args: string[]): string {
+  try {
+    return execFileSync(python, [pythonScript(script), ...args], { encoding: "utf8", maxBuffer: MAX_OUTPUT, stdio: ["ignore", "pipe", "pipe"] });
+  } catch (err) {
+    throw scriptFailed(script, err as Error, (err as { stderr?: string }).stderr);
+  }
+}
+
+/** runPythonScript without blocking the event loop: several scripts can run side by side. */
+export function runPythonScriptAsync(python: string, script: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(python, [pythonScript(script), ...args], { encoding: "utf8", maxBuffer: MAX_OUTPUT }, (err, stdout, stderr) =>
+      err ? reject(scriptFailed(script, err, stderr)) : resolve(stdout),
+    );
+  });
+}
+
+/** Runs a python/ script whose last output line is a JSON report, and returns that report. */
+export function runPythonScriptJson<T>(python: string, script: string, args: string[]): T {
+  return lastLineJson<T>(script, runPythonScript(python, script, args));
 }
 
 export interface PythonOnnxCheck {
@@ -85,12 +103,12 @@ export interface PythonOnnxCheck {
 }
 
 /** Writes `value` as JSON to a temporary file, runs `script` with (dir, that file), parses its last output line. */
-function runWithJsonInput<T>(python: string, script: string, dir: string, value: unknown): T {
+async function runWithJsonInput<T>(python: string, script: string, dir: string, value: unknown): Promise<T> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bert-imdb-pycheck-"));
   try {
     const file = path.join(tmp, "input.json");
     fs.writeFileSync(file, JSON.stringify(value));
-    return runPythonScriptJson<T>(python, script, [path.resolve(dir), file]);
+    return lastLineJson<T>(script, await runPythonScriptAsync(python, script, [path.resolve(dir), file]));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -103,15 +121,18 @@ function pythonOrThrow(python?: string): string {
   return found.python;
 }
 
+// The two checks below each start a Python that imports torch and transformers (9 s here): they return promises,
+// so that a caller can run them side by side.
+
 /**
  * Checks `dir/onnx/model.onnx` with the onnx package (checker with strict shape inference, and the reference
  * evaluator's logits against PyTorch's on the same rows). Needs `onnx` in that Python (python:setup has it).
  */
-export function checkOnnxWithPython(dir: string, batch: { inputIds: number[][]; attentionMask: number[][] }, opts: { python?: string } = {}): PythonOnnxCheck {
+export function checkOnnxWithPython(dir: string, batch: { inputIds: number[][]; attentionMask: number[][] }, opts: { python?: string } = {}): Promise<PythonOnnxCheck> {
   return runWithJsonInput<PythonOnnxCheck>(pythonOrThrow(opts.python), "check_onnx.py", dir, { input_ids: batch.inputIds, attention_mask: batch.attentionMask });
 }
 
 /** Loads `dir` (written by saveFineTuned) with Python transformers and runs `texts` through it. */
-export function checkWithPythonTransformers(dir: string, texts: string[], opts: { python?: string } = {}): PythonCheckResult {
+export function checkWithPythonTransformers(dir: string, texts: string[], opts: { python?: string } = {}): Promise<PythonCheckResult> {
   return runWithJsonInput<PythonCheckResult>(pythonOrThrow(opts.python), "check_saved.py", dir, texts);
 }

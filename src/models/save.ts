@@ -5,4 +5,4 @@ export { listSaved, formatBytes, type SavedFileInfo } from "./listSaved";
 export { fineTunedConfig, IMDB_ID2LABEL, TRANSFORMERS_FORMAT_VERSION } from "./fineTunedConfig";
 export { completeTokenizerFiles, BERT_SPECIAL_TOKENS } from "./tokenizerFiles";
 export { readBertShape, bertClassifierParameterShapes, numLabelsOf, type BertClassifierShape } from "./bertLayout";
-export { checkWithPythonTransformers, checkOnnxWithPython, findTransformersPython, runPythonScript, runPythonScriptJson, pythonScript, HF_PYTHON_VENV, type PythonCheckResult, type PythonOnnxCheck } from "./pythonTransformers";
+export { checkWithPythonTransformers, checkOnnxWithPython, findTransformersPython, runPythonScript, runPythonScriptAsync, runPythonScriptJson, pythonScript, HF_PYTHON_VENV, type PythonCheckResult, type PythonOnnxCheck } from "./pythonTransformers";
