@@ -8,7 +8,7 @@ import { tf } from "../src/backends/tf";
 import { wasmSimdKernels, type WasmSimdKernels } from "../src/backends/wasmSimd/index";
 import { KERNELS_WASM_BASE64 } from "../src/backends/wasmSimd/kernelsWasm";
 import { adamwStepFused, adamwUpdateArrays, sumOfSquaresTensor, type AdamWStepAttrs } from "../src/trainer/adamwKernels";
-import { dropoutMask, LAYER_NORM_GRAD_KERNEL, SOFTMAX_GRAD_KERNEL, SUM_ROWS_KERNEL } from "../src/models/ops";
+import { dropoutMask, LAYER_NORM_GRAD_KERNEL, mergeHeads, SOFTMAX_GRAD_KERNEL, splitHeads, SUM_ROWS_KERNEL } from "../src/models/ops";
 import { Rng } from "../src/random";
 import { assembleKernels } from "../scripts/build-wasm-simd";
 
@@ -184,10 +184,10 @@ test("wasm SIMD: the row sums are the cpu backend's bit for bit, the softmax gra
   });
 });
 
-test("wasm: AdamW, the sum of squares, LayerNorm's gradient, the dropout masks, the row sums and the softmax gradient run in the SIMD kernels", async () => {
+test("wasm: AdamW, the sum of squares, LayerNorm's gradient, the dropout masks, the row sums, the softmax gradient and the heads' layout run in the SIMD kernels", async () => {
   const { simd } = await onWasm();
   const target = simd as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const names = ["adamw", "sumOfSquares", "layerNormGrad", "dropoutMask", "sumRows", "softmaxGrad"];
+  const names = ["adamw", "sumOfSquares", "layerNormGrad", "dropoutMask", "sumRows", "softmaxGrad", "splitHeads", "mergeHeads"];
   const calls: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
   const originals = names.map((n) => target[n]);
   names.forEach((n, i) => (target[n] = (...args: unknown[]) => (calls[n]++, originals[i](...args))));
@@ -201,8 +201,10 @@ test("wasm: AdamW, the sum of squares, LayerNorm's gradient, the dropout masks, 
       dropoutMask([6, 4], 0.1, 3);
       tf.engine().runKernel(SUM_ROWS_KERNEL, { x: tf.ones([6, 4]) }, {});
       tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { probs: tf.ones([6, 4]), dprobs: tf.ones([6, 4]) }, { scale: 1 });
+      const heads = { batch: 2, seq: 3, heads: 2, headSize: 4 };
+      mergeHeads(tf.stack(splitHeads(tf.ones([6, 24]), heads)), heads);
     });
-    assert.deepEqual(calls, { adamw: 1, sumOfSquares: 1, layerNormGrad: 1, dropoutMask: 1, sumRows: 1, softmaxGrad: 1 });
+    assert.deepEqual(calls, { adamw: 1, sumOfSquares: 1, layerNormGrad: 1, dropoutMask: 1, sumRows: 1, softmaxGrad: 1, splitHeads: 1, mergeHeads: 1 });
   } finally {
     names.forEach((n, i) => (target[n] = originals[i]));
   }

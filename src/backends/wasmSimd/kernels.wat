@@ -351,6 +351,71 @@
         (local.set $rowStart (i32.add (local.get $rowStart) (local.get $rowBytes)))
         (br $eachRow))))
 
+  ;; --------------------------------------------------------------------------------------- attention heads
+  ;; host/heads.ts's layouts as row copies of dh float32 values (dh a multiple of 4), 16 bytes at a time.
+  ;;   splitHeads: x [B·S, P·nh·dh] → P tensors [B·nh, S, dh] (P ≤ 3: out0, out1, out2);
+  ;;   mergeHeads: x [P, B·nh, S, dh] → [B·S, P·nh·dh].
+  (func $copyRow (param $from i32) (param $to i32) (param $bytes i32)
+    (local $o i32)
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $o) (local.get $bytes)))
+      (v128.store (i32.add (local.get $to) (local.get $o)) (v128.load (i32.add (local.get $from) (local.get $o))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $l))))
+
+  (func $heads (param $x i32) (param $out0 i32) (param $out1 i32) (param $out2 i32)
+        (param $B i32) (param $S i32) (param $parts i32) (param $nh i32) (param $dh i32) (param $merge i32)
+    (local $b i32) (local $t i32) (local $p i32) (local $h i32) (local $part i32)
+    (local $rowBytes i32) (local $width i32) (local $wide i32) (local $narrow i32)
+    (local.set $rowBytes (i32.shl (local.get $dh) (i32.const 2)))
+    (local.set $width (i32.mul (i32.mul (local.get $parts) (local.get $nh)) (local.get $dh)))
+    (block $bDone (loop $bLoop
+      (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
+      (local.set $t (i32.const 0))
+      (block $tDone (loop $tLoop
+        (br_if $tDone (i32.ge_u (local.get $t) (local.get $S)))
+        (local.set $p (i32.const 0))
+        (block $pDone (loop $pLoop
+          (br_if $pDone (i32.ge_u (local.get $p) (local.get $parts)))
+          ;; the [B·nh, S, dh] side: part p's own tensor (split) or its slice of x (merge)
+          (local.set $part (if (result i32) (local.get $merge)
+            (then (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (i32.mul (local.get $p) (local.get $B)) (local.get $nh))
+                                                            (i32.mul (local.get $S) (local.get $dh))) (i32.const 2))))
+            (else (select (local.get $out0) (select (local.get $out1) (local.get $out2) (i32.eq (local.get $p) (i32.const 1)))
+                          (i32.eqz (local.get $p))))))
+          (local.set $h (i32.const 0))
+          (block $hDone (loop $hLoop
+            (br_if $hDone (i32.ge_u (local.get $h) (local.get $nh)))
+            ;; byte offsets of the row in [B·S, P·nh·dh] and in [B·nh, S, dh]
+            (local.set $wide (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $S)) (local.get $t)) (local.get $width))
+                                               (i32.mul (i32.add (i32.mul (local.get $p) (local.get $nh)) (local.get $h)) (local.get $dh)))
+                                      (i32.const 2)))
+            (local.set $narrow (i32.add (local.get $part)
+              (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $nh)) (local.get $h)) (local.get $S)) (local.get $t))
+                                (local.get $dh))
+                       (i32.const 2))))
+            (if (local.get $merge)
+              (then (call $copyRow (local.get $narrow) (i32.add (local.get $out0) (local.get $wide)) (local.get $rowBytes)))
+              (else (call $copyRow (i32.add (local.get $x) (local.get $wide)) (local.get $narrow) (local.get $rowBytes))))
+            (local.set $h (i32.add (local.get $h) (i32.const 1)))
+            (br $hLoop)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $pLoop)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tLoop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bLoop))))
+
+  (func (export "splitHeads") (param $x i32) (param $out0 i32) (param $out1 i32) (param $out2 i32)
+        (param $B i32) (param $S i32) (param $parts i32) (param $nh i32) (param $dh i32)
+    (call $heads (local.get $x) (local.get $out0) (local.get $out1) (local.get $out2)
+                 (local.get $B) (local.get $S) (local.get $parts) (local.get $nh) (local.get $dh) (i32.const 0)))
+
+  (func (export "mergeHeads") (param $x i32) (param $out i32)
+        (param $B i32) (param $S i32) (param $parts i32) (param $nh i32) (param $dh i32)
+    (call $heads (local.get $x) (local.get $out) (i32.const 0) (i32.const 0)
+                 (local.get $B) (local.get $S) (local.get $parts) (local.get $nh) (local.get $dh) (i32.const 1)))
+
   ;; -------------------------------------------------------------------------------------------- dropout mask
   ;; src/models/dropout.ts's mask, bit for bit: element i is `keep` when pcg(pcg(i + offset) ^ seed) ≥ threshold
   ;; (unsigned), else 0, with offset = pcg(seed). PCG's output shift is by a per-element amount

@@ -41,6 +41,8 @@ interface Exports {
   dropoutMask(out: number, n: number, threshold: number, keep: number, seed: number): void;
   sumRows(x: number, rows: number, h: number, out: number, scratch: number): void;
   softmaxGrad(p: number, d: number, out: number, rows: number, n: number, scale: number): void;
+  splitHeads(x: number, out0: number, out1: number, out2: number, B: number, S: number, parts: number, nh: number, dh: number): void;
+  mergeHeads(x: number, out: number, B: number, S: number, parts: number, nh: number, dh: number): void;
 }
 
 /**
@@ -60,6 +62,18 @@ export interface WasmSimdKernels {
   sumRows(x: Float32Array, h: number, out: Float32Array): boolean;
   /** scale·P⊙(dP − Σ P⊙dP) over rows of n values in float64; false (nothing written) where n is not a multiple of 4. */
   softmaxGrad(p: Float32Array, d: Float32Array, out: Float32Array, n: number, scale: number): boolean;
+  /** host/heads.ts's splitHeads into 1–3 views; false (nothing written) where dh is not a multiple of 4 or parts > 3. */
+  splitHeads(x: Float32Array, outs: Float32Array[], s: HeadsLayout): boolean;
+  /** host/heads.ts's mergeHeads; false (nothing written) where dh is not a multiple of 4. */
+  mergeHeads(x: Float32Array, out: Float32Array, parts: number, s: HeadsLayout): boolean;
+}
+
+/** The attention layout of host/heads.ts: batch B, sequence S, nh heads of dh values. */
+export interface HeadsLayout {
+  batch: number;
+  seq: number;
+  heads: number;
+  headSize: number;
 }
 
 let wasmModule: WebAssembly.Module | null | undefined;
@@ -160,6 +174,18 @@ function kernelsOn(k: Exports, memory: WebAssembly.Memory, scratch: number): Was
     sumRows(x, h, out) {
       if (h % 4 !== 0 || 8 * h > SCRATCH_BYTES || out.length !== h || x.length % h !== 0) return false;
       k.sumRows(at(x, "x"), x.length / h, h, at(out, "out"), scratch);
+      return true;
+    },
+    splitHeads(x, outs, { batch, seq, heads, headSize }) {
+      const size = batch * seq * heads * headSize;
+      if (headSize % 4 !== 0 || outs.length < 1 || outs.length > 3 || x.length !== outs.length * size || outs.some((o) => o.length !== size)) return false;
+      const [o0, o1, o2] = [0, 1, 2].map((i) => (i < outs.length ? at(outs[i], "out") : 0));
+      k.splitHeads(at(x, "x"), o0, o1, o2, batch, seq, outs.length, heads, headSize);
+      return true;
+    },
+    mergeHeads(x, out, parts, { batch, seq, heads, headSize }) {
+      if (headSize % 4 !== 0 || x.length !== out.length || x.length !== parts * batch * seq * heads * headSize) return false;
+      k.mergeHeads(at(x, "x"), at(out, "out"), batch, seq, parts, heads, headSize);
       return true;
     },
     softmaxGrad(p, d, out, n, scale) {
