@@ -8,7 +8,7 @@ import { tf } from "../src/backends/tf";
 import { wasmSimdKernels, type WasmSimdKernels } from "../src/backends/wasmSimd/index";
 import { KERNELS_WASM_BASE64 } from "../src/backends/wasmSimd/kernelsWasm";
 import { adamwStepFused, adamwUpdateArrays, sumOfSquaresTensor, type AdamWStepAttrs } from "../src/trainer/adamwKernels";
-import { dropoutMask, LAYER_NORM_GRAD_KERNEL, mergeHeads, SOFTMAX_GRAD_KERNEL, splitHeads, SUM_ROWS_KERNEL } from "../src/models/ops";
+import { dropoutMask, embedding, LAYER_NORM_GRAD_KERNEL, mergeHeads, SOFTMAX_GRAD_KERNEL, splitHeads, SUM_ROWS_KERNEL } from "../src/models/ops";
 import { Rng } from "../src/random";
 import { assembleKernels } from "../scripts/build-wasm-simd";
 
@@ -184,10 +184,32 @@ test("wasm SIMD: the row sums are the cpu backend's bit for bit, the softmax gra
   });
 });
 
-test("wasm: AdamW, the sum of squares, LayerNorm's gradient, the dropout masks, the row sums, the softmax gradient and the heads' layout run in the SIMD kernels", async () => {
+test("wasm SIMD: embedding lookups and their gradient are the cpu backend's bit for bit (repeated ids; h = 6 falls back)", async () => {
+  const rng = new Rng(44);
+  for (const [rows, h] of [[300, 128], [11, 8], [11, 6]]) {
+    const table = randoms(rng, rows * h, 1);
+    const ids = Int32Array.from({ length: 200 }, (_, i) => (i % 7 === 0 ? 3 : Math.floor(rng.next() * rows)));
+    const dy = randoms(rng, ids.length * h, 1);
+    const run = () => tf.tidy(() => {
+      const [t, d] = [tf.tensor2d(table, [rows, h]), tf.tensor2d(dy, [ids.length, h])];
+      const idx = tf.tensor1d(ids, "int32");
+      const looked = Array.from(embedding(t, idx).dataSync());
+      const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(embedding(x, idx), d)))(t);
+      return { looked, grad: Array.from(grad.dataSync()) };
+    });
+    await tf.setBackend("wasm");
+    const got = run();
+    await tf.setBackend("cpu");
+    const want = run();
+    assert.deepEqual(got.looked, want.looked, `lookup, h = ${h}`);
+    assert.deepEqual(got.grad, want.grad, `gradient, h = ${h}`);
+  }
+});
+
+test("wasm: AdamW, the sum of squares, LayerNorm's gradient, the dropout masks, the row sums, the softmax gradient, the heads' layout and the embeddings run in the SIMD kernels", async () => {
   const { simd } = await onWasm();
   const target = simd as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const names = ["adamw", "sumOfSquares", "layerNormGrad", "dropoutMask", "sumRows", "softmaxGrad", "splitHeads", "mergeHeads"];
+  const names = ["adamw", "sumOfSquares", "layerNormGrad", "dropoutMask", "sumRows", "softmaxGrad", "splitHeads", "mergeHeads", "embeddingLookup", "embeddingGrad"];
   const calls: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
   const originals = names.map((n) => target[n]);
   names.forEach((n, i) => (target[n] = (...args: unknown[]) => (calls[n]++, originals[i](...args))));
@@ -203,8 +225,9 @@ test("wasm: AdamW, the sum of squares, LayerNorm's gradient, the dropout masks, 
       tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { probs: tf.ones([6, 4]), dprobs: tf.ones([6, 4]) }, { scale: 1 });
       const heads = { batch: 2, seq: 3, heads: 2, headSize: 4 };
       mergeHeads(tf.stack(splitHeads(tf.ones([6, 24]), heads)), heads);
+      tf.grad((t: tf.Tensor) => tf.sum(embedding(t, tf.tensor1d([1, 0, 1], "int32"))))(tf.ones([3, 4]));
     });
-    assert.deepEqual(calls, { adamw: 1, sumOfSquares: 1, layerNormGrad: 1, dropoutMask: 1, sumRows: 1, softmaxGrad: 1, splitHeads: 1, mergeHeads: 1 });
+    assert.deepEqual(calls, { adamw: 1, sumOfSquares: 1, layerNormGrad: 1, dropoutMask: 1, sumRows: 1, softmaxGrad: 1, splitHeads: 1, mergeHeads: 1, embeddingLookup: 1, embeddingGrad: 1 });
   } finally {
     names.forEach((n, i) => (target[n] = originals[i]));
   }

@@ -416,6 +416,43 @@
     (call $heads (local.get $x) (local.get $out) (i32.const 0) (i32.const 0)
                  (local.get $B) (local.get $S) (local.get $parts) (local.get $nh) (local.get $dh) (i32.const 1)))
 
+  ;; ------------------------------------------------------------------------------------------------ embeddings
+  ;; host/embedding.ts's kernels for rows of h float32 values (h a multiple of 4), ids already checked in range:
+  ;;   embeddingLookup: out[i] = table[ids[i]];
+  ;;   embeddingGrad:   out = 0, then out[ids[i]] += dy[i] in the order of the ids (float32 additions, the same
+  ;;                    bits as the JavaScript loop's: a sum of two float32 values rounded through float64 is
+  ;;                    the float32 sum).
+  (func (export "embeddingLookup") (param $table i32) (param $ids i32) (param $n i32) (param $h i32) (param $out i32)
+    (local $i i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $h) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (call $copyRow (i32.add (local.get $table) (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2))))
+                                                          (local.get $rowBytes)))
+                     (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $rowBytes)))
+                     (local.get $rowBytes))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l))))
+
+  (func (export "embeddingGrad") (param $ids i32) (param $dy i32) (param $n i32) (param $h i32) (param $rows i32) (param $out i32)
+    (local $i i32) (local $o i32) (local $rowBytes i32) (local $to i32) (local $from i32)
+    (local.set $rowBytes (i32.shl (local.get $h) (i32.const 2)))
+    (memory.fill (local.get $out) (i32.const 0) (i32.mul (local.get $rows) (local.get $rowBytes)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $to (i32.add (local.get $out) (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2))))
+                                                        (local.get $rowBytes))))
+      (local.set $from (i32.add (local.get $dy) (i32.mul (local.get $i) (local.get $rowBytes))))
+      (local.set $o (i32.const 0))
+      (block $rowDone (loop $row
+        (br_if $rowDone (i32.ge_u (local.get $o) (local.get $rowBytes)))
+        (v128.store (i32.add (local.get $to) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $to) (local.get $o))) (v128.load (i32.add (local.get $from) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $row)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l))))
+
   ;; -------------------------------------------------------------------------------------------- dropout mask
   ;; src/models/dropout.ts's mask, bit for bit: element i is `keep` when pcg(pcg(i + offset) ^ seed) ≥ threshold
   ;; (unsigned), else 0, with offset = pcg(seed). PCG's output shift is by a per-element amount

@@ -43,6 +43,8 @@ interface Exports {
   softmaxGrad(p: number, d: number, out: number, rows: number, n: number, scale: number): void;
   splitHeads(x: number, out0: number, out1: number, out2: number, B: number, S: number, parts: number, nh: number, dh: number): void;
   mergeHeads(x: number, out: number, B: number, S: number, parts: number, nh: number, dh: number): void;
+  embeddingLookup(table: number, ids: number, n: number, h: number, out: number): void;
+  embeddingGrad(ids: number, dy: number, n: number, h: number, rows: number, out: number): void;
 }
 
 /**
@@ -66,6 +68,10 @@ export interface WasmSimdKernels {
   splitHeads(x: Float32Array, outs: Float32Array[], s: HeadsLayout): boolean;
   /** host/heads.ts's mergeHeads; false (nothing written) where dh is not a multiple of 4. */
   mergeHeads(x: Float32Array, out: Float32Array, parts: number, s: HeadsLayout): boolean;
+  /** out [n, h] = table [rows, h] at ids (checked by the caller); false (nothing written) where h is not a multiple of 4. */
+  embeddingLookup(table: Float32Array, ids: Int32Array, h: number, out: Float32Array): boolean;
+  /** out [rows, h] = Σ dy's rows per id (ids checked by the caller); false (nothing written) where h is not a multiple of 4. */
+  embeddingGrad(ids: Int32Array, dy: Float32Array, h: number, out: Float32Array): boolean;
 }
 
 /** The attention layout of host/heads.ts: batch B, sequence S, nh heads of dh values. */
@@ -132,7 +138,7 @@ function instantiate(backend: object): WasmSimdKernels | null {
 }
 
 function kernelsOn(k: Exports, memory: WebAssembly.Memory, scratch: number): WasmSimdKernels {
-  const at = (view: Float32Array, what: string): number => {
+  const at = (view: Float32Array | Int32Array, what: string): number => {
     if (view.buffer !== memory.buffer) throw new Error(`wasm SIMD kernel: ${what} is not a view of the backend's current heap (taken before the heap grew?)`);
     return view.byteOffset;
   };
@@ -186,6 +192,16 @@ function kernelsOn(k: Exports, memory: WebAssembly.Memory, scratch: number): Was
     mergeHeads(x, out, parts, { batch, seq, heads, headSize }) {
       if (headSize % 4 !== 0 || x.length !== out.length || x.length !== parts * batch * seq * heads * headSize) return false;
       k.mergeHeads(at(x, "x"), at(out, "out"), batch, seq, parts, heads, headSize);
+      return true;
+    },
+    embeddingLookup(table, ids, h, out) {
+      if (h % 4 !== 0 || table.length % h !== 0 || out.length !== ids.length * h) return false;
+      k.embeddingLookup(at(table, "table"), at(ids, "ids"), ids.length, h, at(out, "out"));
+      return true;
+    },
+    embeddingGrad(ids, dy, h, out) {
+      if (h % 4 !== 0 || dy.length !== ids.length * h || out.length % h !== 0) return false;
+      k.embeddingGrad(at(ids, "ids"), at(dy, "dy"), ids.length, h, out.length / h, at(out, "out"));
       return true;
     },
     softmaxGrad(p, d, out, n, scale) {
