@@ -31,10 +31,14 @@ function findTransfer(): Transfer | null {
   }
 }
 
+function transferOrNull(): Transfer | null {
+  if (transfer === undefined) transfer = findTransfer();
+  return transfer;
+}
+
 /** Whether freeBuffer frees memory here (false: it leaves buffers to the garbage collector). */
 export function canFreeBuffers(): boolean {
-  if (transfer === undefined) transfer = findTransfer();
-  return transfer !== null;
+  return transferOrNull() !== null;
 }
 
 /**
@@ -42,6 +46,6 @@ export function canFreeBuffers(): boolean {
  * reads: here, the output copies of onnxruntime-node that the kernels never look at.
  */
 export function freeBuffer(buffer: ArrayBufferLike): void {
-  if (transfer === undefined) transfer = findTransfer();
-  if (transfer && buffer instanceof ArrayBuffer && buffer.byteLength > 0) transfer.call(buffer, 0);
+  const t = transferOrNull();
+  if (t && buffer instanceof ArrayBuffer && buffer.byteLength > 0) t.call(buffer, 0);
 }

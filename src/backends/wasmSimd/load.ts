@@ -7,6 +7,7 @@
 // test/wasmSimd.test.ts.
 import { KERNELS_WASM_BASE64 } from "./kernelsWasm";
 import type { AdamWStepAttrs } from "../../trainer/adamwKernels";
+import type { HeadsShape } from "../host/heads";
 
 // The WebAssembly JavaScript API as used here (the project compiles against ES2022 and Node's types, which do
 // not declare it; Node has it as a global).
@@ -65,22 +66,15 @@ export interface WasmSimdKernels {
   /** scale·P⊙(dP − Σ P⊙dP) over rows of n values in float64; false (nothing written) where n is not a multiple of 4. */
   softmaxGrad(p: Float32Array, d: Float32Array, out: Float32Array, n: number, scale: number): boolean;
   /** host/heads.ts's splitHeads into 1–3 views; false (nothing written) where dh is not a multiple of 4 or parts > 3. */
-  splitHeads(x: Float32Array, outs: Float32Array[], s: HeadsLayout): boolean;
+  splitHeads(x: Float32Array, outs: Float32Array[], s: HeadsShape): boolean;
   /** host/heads.ts's mergeHeads; false (nothing written) where dh is not a multiple of 4. */
-  mergeHeads(x: Float32Array, out: Float32Array, parts: number, s: HeadsLayout): boolean;
+  mergeHeads(x: Float32Array, out: Float32Array, parts: number, s: HeadsShape): boolean;
   /** out [n, h] = table [rows, h] at ids (checked by the caller); false (nothing written) where h is not a multiple of 4. */
   embeddingLookup(table: Float32Array, ids: Int32Array, h: number, out: Float32Array): boolean;
   /** out [rows, h] = Σ dy's rows per id (ids checked by the caller); false (nothing written) where h is not a multiple of 4. */
   embeddingGrad(ids: Int32Array, dy: Float32Array, h: number, out: Float32Array): boolean;
 }
 
-/** The attention layout of host/heads.ts: batch B, sequence S, nh heads of dh values. */
-export interface HeadsLayout {
-  batch: number;
-  seq: number;
-  heads: number;
-  headSize: number;
-}
 
 let wasmModule: WebAssembly.Module | null | undefined;
 let unavailable: string | null = null;
