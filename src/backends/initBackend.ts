@@ -144,7 +144,7 @@ async function tryWasm(skipped: string[]): Promise<string | null> {
   const products = native ? `; products, GELU and LayerNorm in ONNX Runtime (MLAS), ${native.threads} thread${native.threads > 1 ? "s" : ""}` : "";
   // Instantiated now, so that its scratch memory is in the heap before the first kernel runs.
   const ownSimd = wasmSimdKernels(tf.backend())
-    ? "; AdamW, dropout masks, the heads' layout, row sums and the LayerNorm and softmax gradients in WebAssembly SIMD"
+    ? "; AdamW, dropout masks, embeddings, the heads' layout, row sums and the LayerNorm and softmax gradients in WebAssembly SIMD"
     : `; the project's SIMD kernels not in use (${wasmSimdUnavailable() ?? "the backend's memory is not tfjs-wasm's"}): JavaScript loops instead`;
   return `CPU: WebAssembly${simd ? " SIMD" : ""} (XNNPACK), ${threads ? "multi-threaded" : "1 thread"}${products}${ownSimd}, heap ≤ 4 GiB: ${cpuModel()}`;
 }
