@@ -121,6 +121,44 @@ describe("loadImdb from a local folder", () => {
     assert.deepEqual(Array.from(c.test.label), Array.from(a.test.label));
   });
 
+  test("generatedCacheDir keeps each decoded split, read back unless damaged or the parquet file changed", async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "imdb-generated-"));
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), "imdb-data-"));
+    fs.cpSync(FIXTURE, data, { recursive: true });
+    const logs: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void logs.push(a.map(String).join(" "));
+    try {
+      const first = await loadImdb({ dataDir: data, expectedRows: null, generatedCacheDir: cache });
+      assert.equal(logs.filter((l) => /^Generating (train|test) split: (24|16) examples/.test(l)).length, 2);
+      const entries = fs.readdirSync(cache).sort();
+      assert.deepEqual(entries.map((e) => e.replace(/[0-9a-f]{16}$/, "#")), ["generated-test-#", "generated-train-#"]);
+      logs.length = 0;
+      const second = await loadImdb({ dataDir: data, expectedRows: null, generatedCacheDir: cache });
+      assert.deepEqual(logs, [], "the second load reads the kept columns");
+      assert.deepEqual(second.train.text, first.train.text);
+      assert.deepEqual(Array.from(second.test.label), Array.from(first.test.label));
+      assert.deepEqual(second.source.files, first.source.files);
+      // The kept file still answers for the real row count.
+      await assert.rejects(loadImdb({ dataDir: data, generatedCacheDir: cache }), /24 rows where the train split/);
+
+      const trainEntry = path.join(cache, entries[1]);
+      const strings = fs.readdirSync(trainEntry).find((f) => f.endsWith(".strings")) as string;
+      fs.truncateSync(path.join(trainEntry, strings), 100);
+      const { value: third, warnings } = await captureWarnings(() => loadImdb({ dataDir: data, expectedRows: null, generatedCacheDir: cache }));
+      assert.match(warnings, /generated-train-.* is damaged .*decoding the parquet file again/);
+      assert.deepEqual(third.train.text, first.train.text);
+
+      // Another file (here: the test split copied over the train split) is another entry, not the old columns.
+      fs.copyFileSync(fixtureFile("test"), path.join(data, ...IMDB_FILES.train.split("/")));
+      const fourth = await loadImdb({ dataDir: data, expectedRows: null, generatedCacheDir: cache });
+      assert.equal(fourth.train.numRows, 16);
+      assert.equal(fs.readdirSync(cache).filter((e) => e.startsWith("generated-train-")).length, 2);
+    } finally {
+      console.log = log;
+    }
+  });
+
   test("the default expects the real row counts", async () => {
     await assert.rejects(loadImdb({ dataDir: FIXTURE }), (e: unknown) => e instanceof ImdbLocalDataError && /24 rows where the train split of stanfordnlp\/imdb has 25000/.test(e.message));
   });

@@ -11,6 +11,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { sha256File } from "../io/hash";
 import { blobOf, DEFAULT_REVISION, hubCacheDir, HubError, hubDownload, isOfflineEnv, removeCachedFile, tryLoadFromCache } from "../hub/index";
+import { loadCacheEntry, saveCacheEntry } from "./cacheEntry";
+import type { Column } from "./columns";
 import { Dataset, IMDB_LABEL_NAMES } from "./dataset";
 import { ParquetFileError, readLabelledTextParquet } from "./parquet";
 import { syntheticImdb, SyntheticImdbOptions } from "./synthetic";
@@ -44,6 +46,12 @@ export interface LoadImdbOptions {
   syntheticOptions?: Partial<SyntheticImdbOptions>;
   /** Rows each file must have (default 25,000 each); null accepts any count (e.g. a small mirror). */
   expectedRows?: Partial<Record<ImdbSplit, number>> | null;
+  /**
+   * Where to keep each split's decoded columns, keyed by the parquet file's SHA-256, so that a later load reads
+   * them instead of decompressing and decoding the file again (HF datasets' Arrow cache; loadDataset passes its
+   * datasets cache). Default: no such cache.
+   */
+  generatedCacheDir?: string;
   /** Byte progress bars while downloading (default true). */
   progress?: boolean;
 }
@@ -96,6 +104,11 @@ export class ImdbUnavailableError extends Error {
   }
 }
 
+interface ReadOptions {
+  expectedRows: LoadImdbOptions["expectedRows"];
+  generatedCacheDir?: string;
+}
+
 interface LoadedFile {
   split: ImdbSplit;
   text: string[];
@@ -110,12 +123,26 @@ function checkRows(split: ImdbSplit, file: string, numRows: number, expected: Lo
   }
 }
 
-async function readSplitFile(split: ImdbSplit, file: string, expected: LoadImdbOptions["expectedRows"], blobSha?: string): Promise<LoadedFile> {
-  const cols = await readLabelledTextParquet(file, { numLabels: IMDB_LABEL_NAMES.length });
-  checkRows(split, file, cols.numRows, expected);
+async function readSplitFile(split: ImdbSplit, file: string, opts: ReadOptions, blobSha?: string): Promise<LoadedFile> {
   const sha256 = sha256File(file);
   if (blobSha && sha256 !== blobSha) {
     throw new ParquetFileError(file, `its SHA-256 is ${sha256} but the hub cache names its content ${blobSha} (the cached copy was altered)`);
+  }
+  const entry = opts.generatedCacheDir ? path.join(opts.generatedCacheDir, `generated-${split}-${sha256.slice(0, 16)}`) : null;
+  const cached = entry ? loadCacheEntry(entry, { instead: "decoding the parquet file again" }) : null;
+  if (cached && cached.info.sha256 === sha256) {
+    checkRows(split, file, cached.info.numRows, opts.expectedRows);
+    const codecs = Array.isArray(cached.info.codecs) ? (cached.info.codecs as string[]) : undefined;
+    const bytes = typeof cached.info.bytes === "number" ? cached.info.bytes : fs.statSync(file).size;
+    return { split, text: cached.cols.get("text") as string[], label: cached.cols.get("label") as Int32Array, file: { split, path: file, sha256, bytes, codecs } };
+  }
+  const started = Date.now();
+  const cols = await readLabelledTextParquet(file, { numLabels: IMDB_LABEL_NAMES.length });
+  checkRows(split, file, cols.numRows, opts.expectedRows);
+  if (entry) {
+    const columns = new Map<string, Column>([["text", cols.text], ["label", cols.label]]);
+    await saveCacheEntry(entry, columns, { numRows: cols.numRows, split, sha256, bytes: cols.bytes, codecs: cols.codecs, source: file });
+    console.log(`Generating ${split} split: ${cols.numRows.toLocaleString("en-US")} examples from ${path.basename(file)} in ${((Date.now() - started) / 1000).toFixed(1)} s (kept in ${entry})`);
   }
   return { split, text: cols.text, label: cols.label, file: { split, path: file, sha256, bytes: cols.bytes, codecs: cols.codecs } };
 }
@@ -127,7 +154,7 @@ export function localImdbFile(dir: string, split: ImdbSplit): string {
   return fs.existsSync(inLayout) || !fs.existsSync(flat) ? inLayout : flat;
 }
 
-async function loadLocal(dir: string, viaEnv: boolean, expected: LoadImdbOptions["expectedRows"]): Promise<LoadedFile[]> {
+async function loadLocal(dir: string, viaEnv: boolean, opts: ReadOptions): Promise<LoadedFile[]> {
   const root = path.resolve(dir);
   const named = viaEnv ? `IMDB_DATA_DIR=${dir}` : `dataDir ${dir}`;
   const out: LoadedFile[] = [];
@@ -140,7 +167,7 @@ async function loadLocal(dir: string, viaEnv: boolean, expected: LoadImdbOptions
       );
     }
     try {
-      out.push(await readSplitFile(split, file, expected));
+      out.push(await readSplitFile(split, file, opts));
     } catch (err) {
       if (!(err instanceof ParquetFileError)) throw err;
       throw new ImdbLocalDataError(
@@ -159,11 +186,11 @@ function toDict(files: LoadedFile[], source: ImdbSource): ImdbDatasetDict {
 
 /** Loads IMDb train/test from the first reachable source (see the top of this file). */
 export async function loadImdb(options: LoadImdbOptions = {}): Promise<ImdbDatasetDict> {
-  const expected = options.expectedRows;
+  const read: ReadOptions = { expectedRows: options.expectedRows, generatedCacheDir: options.generatedCacheDir };
   const envDir = process.env.IMDB_DATA_DIR;
   const dir = options.dataDir ?? (envDir ? envDir : undefined);
   if (dir !== undefined) {
-    const files = await loadLocal(dir, options.dataDir === undefined, expected);
+    const files = await loadLocal(dir, options.dataDir === undefined, read);
     return toDict(files, { kind: "local", path: path.resolve(dir), files: files.map((f) => f.file) });
   }
 
@@ -183,7 +210,7 @@ export async function loadImdb(options: LoadImdbOptions = {}): Promise<ImdbDatas
     const cached = tryLoadFromCache(ref(split));
     if (!cached) continue;
     try {
-      loaded.set(split, await readSplitFile(split, cached, expected, blobSha(cached)));
+      loaded.set(split, await readSplitFile(split, cached, read, blobSha(cached)));
     } catch (err) {
       if (!(err instanceof ParquetFileError)) throw err;
       removeCachedFile(ref(split));
@@ -216,7 +243,7 @@ export async function loadImdb(options: LoadImdbOptions = {}): Promise<ImdbDatas
         break;
       }
       try {
-        loaded.set(split, await readSplitFile(split, file, expected, blobSha(file)));
+        loaded.set(split, await readSplitFile(split, file, read, blobSha(file)));
       } catch (err) {
         if (!(err instanceof ParquetFileError)) throw err;
         removeCachedFile(ref(split));

@@ -14,11 +14,9 @@
 // `newFingerprint` (HF's name) replaces all of this with the caller's own name for the result.
 // A cache entry is written atomically (a temporary folder renamed into place) and checked when read (row
 // count, column files); a damaged entry is recomputed, never used.
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeDirAtomic, writeJsonAtomic } from "../io/atomic";
-import { decodeArray, loadStrings, saveArray, saveStrings } from "../io/binary";
 import { progressBar } from "../progress";
+import { loadCacheEntry, saveCacheEntry } from "./cacheEntry";
 import { Column, columnType, columnValues, concatColumns, gatherColumn, IntSequences, toColumn } from "./columns";
 import type { Dataset } from "./dataset";
 import { fingerprint } from "./fingerprint";
@@ -42,9 +40,6 @@ export interface MapOptions {
   /** Progress bar label (default "Map"). */
   desc?: string;
 }
-
-const CACHE_FORMAT = "bert-imdb-ts/map/1";
-const INFO_FILE = "dataset_info.json";
 
 function removeList(opts: MapOptions): string[] {
   return opts.removeColumns === undefined ? [] : typeof opts.removeColumns === "string" ? [opts.removeColumns] : [...opts.removeColumns];
@@ -139,58 +134,6 @@ function cacheEntry(ds: Dataset, fp: string): string | null {
   return ds.cacheDir ? path.join(ds.cacheDir, `cache-${fp}`) : null;
 }
 
-interface CachedColumn {
-  name: string;
-  type: string;
-}
-
-function writeColumns(dir: string, cols: Map<string, Column>): CachedColumn[] {
-  const out: CachedColumn[] = [];
-  [...cols].forEach(([name, c], i) => {
-    const base = path.join(dir, `column-${i}`);
-    if (c instanceof IntSequences) {
-      saveArray(`${base}.data.bin`, c.data);
-      saveArray(`${base}.offsets.bin`, c.offsets);
-    } else if (Array.isArray(c)) saveStrings(`${base}.strings`, c);
-    else saveArray(`${base}.bin`, c);
-    out.push({ name, type: columnType(c) });
-  });
-  return out;
-}
-
-function readColumns(dir: string, listed: CachedColumn[]): Map<string, Column> {
-  const cols = new Map<string, Column>();
-  listed.forEach(({ name, type }, i) => {
-    const base = path.join(dir, `column-${i}`);
-    const array = (file: string) => decodeArray(fs.readFileSync(file), file).data;
-    if (type === "int32_sequence") cols.set(name, new IntSequences(array(`${base}.data.bin`) as Int32Array, array(`${base}.offsets.bin`) as Int32Array));
-    else if (type === "string") cols.set(name, loadStrings(`${base}.strings`));
-    else if (type === "int32" || type === "float32") {
-      const a = array(`${base}.bin`);
-      if (columnType(a as Column) !== type) throw new Error(`${base}.bin holds ${columnType(a as Column)}, the index says ${type}`);
-      cols.set(name, a as Column);
-    } else throw new Error(`unknown column type ${type}`);
-  });
-  return cols;
-}
-
-/** The cached columns of entry `dir`, or null (with a warning) when it is missing or damaged. */
-function loadCached(dir: string, rows: number): Map<string, Column> | null {
-  const info = path.join(dir, INFO_FILE);
-  if (!fs.existsSync(info)) return null;
-  try {
-    const meta = JSON.parse(fs.readFileSync(info, "utf8")) as { format?: string; numRows?: number; columns?: CachedColumn[] };
-    if (meta.format !== CACHE_FORMAT || !Array.isArray(meta.columns)) throw new Error(`unknown cache format ${String(meta.format)}`);
-    if (meta.numRows !== rows) throw new Error(`it holds ${meta.numRows} rows, the dataset has ${rows}`);
-    const cols = readColumns(dir, meta.columns);
-    for (const [name, c] of cols) if (c.length !== rows) throw new Error(`column ${name} has ${c.length} rows, not ${rows}`);
-    return cols;
-  } catch (err) {
-    console.warn(`map: the cached result ${dir} is damaged (${(err as Error).message}); computing it again.`);
-    return null;
-  }
-}
-
 /** The result's columns: the parent's, less removeColumns, with the function's added or replacing theirs. */
 function resultColumns(ds: Dataset, added: Map<string, Column>, opts: MapOptions): Map<string, Column> {
   const drop = new Set(removeList(opts));
@@ -208,10 +151,10 @@ export async function mapDataset(ds: Dataset, fn: MapFunction, opts: MapOptions,
   const fp = await mapFingerprint(ds, fn, opts);
   const entry = cacheEntry(ds, fp);
   if (entry && opts.loadFromCacheFile !== false) {
-    const cached = loadCached(entry, ds.numRows);
+    const cached = loadCacheEntry(entry, { rows: ds.numRows, instead: "map computes it again" });
     if (cached) {
       console.log(`Loading cached processed dataset (${path.basename(entry)}, ${ds.numRows.toLocaleString("en-US")} rows)`);
-      return derive(cached, fp);
+      return derive(cached.cols, fp);
     }
   }
   const n = ds.numRows;
@@ -235,12 +178,7 @@ export async function mapDataset(ds: Dataset, fn: MapFunction, opts: MapOptions,
     bar?.close();
   }
   const cols = resultColumns(ds, new Map([...parts].map(([k, p]) => [k, concatColumns(p, k)] as const)), opts);
-  if (entry) {
-    await writeDirAtomic(entry, (tmp) => {
-      const columns = writeColumns(tmp, cols);
-      writeJsonAtomic(path.join(tmp, INFO_FILE), { format: CACHE_FORMAT, fingerprint: fp, parent: ds.fingerprint, numRows: n, columns, createdAt: new Date().toISOString() });
-    });
-  }
+  if (entry) await saveCacheEntry(entry, cols, { fingerprint: fp, parent: ds.fingerprint, numRows: n });
   return derive(cols, fp);
 }
 
