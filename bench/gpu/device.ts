@@ -104,7 +104,7 @@ const results: Record<string, unknown> & { parts: Record<string, unknown> } = {
   argv: process.argv.slice(2),
   args: ARGS,
   node: process.version,
-  tfjs: tf.version.tfjs,
+  tfjs: tf.version_core,
   host: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "", memGiB: Math.round(os.totalmem() / 1024 ** 3) },
   parts: {},
 };

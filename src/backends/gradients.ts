@@ -5,7 +5,7 @@
 //  - BatchMatMul: on wasm only a rank-2, untransposed product reaches XNNPACK's fast kernel (≈28 GFLOP/s
 //    against ≈1.5 with a transpose flag), so the gradient products transpose their operands explicitly there.
 // This module receives tf as a parameter (tf.ts calls it at load time), so it imports only tf's types.
-import type * as TfLib from "@tensorflow/tfjs";
+import type * as TfLib from "@tensorflow/tfjs-core";
 
 type Tf = typeof TfLib;
 type Tensor = TfLib.Tensor;

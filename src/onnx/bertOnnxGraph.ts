@@ -5,7 +5,8 @@
 // token_type_ids [batch_size, sequence_length] → float32 logits [batch_size, num_labels].
 import { onnx } from "onnx-proto";
 import { bertClassifierParameterShapes, compareParameterShapes, type BertClassifierShape } from "../models/bertLayout";
-import { floatAttr, intAttr, intsAttr, OnnxGraphBuilder, type Float32Tensor } from "./onnxGraphBuilder";
+import { floatAttr, intAttr, intsAttr, OnnxGraphBuilder } from "./onnxGraphBuilder";
+import type { Float32Tensor } from "./versions";
 
 /** The most negative float32, torch.finfo(torch.float32).min: HF's additive value for masked positions. */
 export const FLOAT32_MIN = -3.4028234663852886e38;

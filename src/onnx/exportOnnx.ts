@@ -8,7 +8,7 @@ import { readBertShape } from "../models/bertLayout";
 import { SafetensorsFile } from "../safetensors/index";
 import { modelRawConfig, modelWeights, type ExportableModel } from "./modelWeights";
 import { buildBertClassifierOnnx, type FinalSepOptions } from "./bertOnnxGraph";
-import { irVersionForOpset, type Float32Tensor } from "./onnxGraphBuilder";
+import { irVersionForOpset, type Float32Tensor } from "./versions";
 
 export interface ExportOnnxOptions {
   /** A live model to export; without it the weights are read from `dir` (config.json + model.safetensors). */

@@ -1,7 +1,7 @@
 // Reads what the exporters need from a live TensorFlow.js BertForSequenceClassification: its Hugging Face
 // config (raw config.json fields) and its parameters by HF name, as float32 arrays with HF shapes.
 import type { tf } from "../backends/tf";
-import type { Float32Tensor } from "./onnxGraphBuilder";
+import type { Float32Tensor } from "./versions";
 
 /** The part of the model API the ONNX export and the saver rely on. */
 export interface ExportableModel {

@@ -1,12 +1,7 @@
 // A small helper to assemble an ONNX graph (nodes, initializers, typed inputs/outputs) and serialise it with
 // the protobuf definitions of ONNX's onnx.proto (npm `onnx-proto`, protobufjs generated code).
 import { onnx } from "onnx-proto";
-
-/** A float32 tensor with its shape (row-major). */
-export interface Float32Tensor {
-  shape: number[];
-  data: Float32Array;
-}
+import { irVersionForOpset, type Float32Tensor } from "./versions";
 
 /** True on little-endian hosts (ONNX raw_data is little-endian). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -24,14 +19,6 @@ export interface OnnxValueSpec {
   name: string;
   elemType: onnx.TensorProto.DataType;
   dims: OnnxDim[];
-}
-
-/** The ONNX IR version that goes with an opset of the default domain (onnx/helper.py VERSION_TABLE). */
-export function irVersionForOpset(opset: number): number {
-  if (opset >= 17 && opset <= 18) return 8;
-  if (opset >= 19 && opset <= 20) return 9;
-  if (opset === 21) return 10;
-  throw new Error(`ONNX opset ${opset} is not supported by this exporter: use 17 (the default; LayerNormalization needs >= 17) up to 21`);
 }
 
 /** Little-endian bytes of a float32 array as a Buffer view (a copy only on big-endian hosts). */

@@ -13,7 +13,7 @@ import { readBertShape, type BertClassifierShape } from "../models/bertLayout";
 import { buildBertClassifierOnnx, type FinalSepOptions } from "./bertOnnxGraph";
 import { tf } from "../backends/tf";
 import { modelRawConfig, type ExportableModel } from "./modelWeights";
-import type { Float32Tensor } from "./onnxGraphBuilder";
+import type { Float32Tensor } from "./versions";
 import { allCores, loadOnnxRuntime, onnxRuntimeVersion, type OnnxRuntimeModule, type OrtSession, type OrtTensor } from "../backends/onnxruntime/load";
 
 export { loadOnnxRuntime, onnxRuntimeVersion };
