@@ -120,30 +120,31 @@ async function main(): Promise<void> {
   };
 
   console.log(`Running ${notebooks.length} notebook(s), preset "${cfg.preset}", run directory ${cfg.runDir}, per-cell timeout ${timeout} s`);
-  const results: Array<{ notebook: string; ok: boolean; seconds: number; output: string }> = [];
+  // One Python runs them all in order, each on a fresh kernel; it starts each next kernel while the notebook
+  // before it runs (scripts/execute_notebook.py), and stops at the first failure: later notebooks build on it.
+  const resultsFile = path.join(outDir, ".results.json");
+  fs.rmSync(resultsFile, { force: true });
+  const started = Date.now();
+  spawnSync(
+    python,
+    [path.join(__dirname, "execute_notebook.py"), ...notebooks, "--out-dir", outDir, "--results", resultsFile, "--kernel", KERNEL_NAME, "--timeout", String(timeout)],
+    { stdio: "inherit", env: childEnv },
+  );
+  const ran = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, "utf8")) as Array<{ notebook: string; out: string; ok: boolean; seconds: number }>) : [];
+  fs.rmSync(resultsFile, { force: true });
+  const results = ran.map((r) => ({ notebook: path.basename(r.notebook), ok: r.ok, seconds: r.seconds, output: r.out }));
   const images = a.staticImages ? new StaticImageSession() : null;
-  for (const nb of notebooks) {
-    const out = path.join(outDir, path.basename(nb));
-    const t0 = Date.now();
-    console.log(`\n▶ ${path.relative(ROOT, nb) || nb}`);
-    const r = spawnSync(
-      python,
-      [path.join(__dirname, "execute_notebook.py"), nb, "--out", out, "--kernel", KERNEL_NAME, "--timeout", String(timeout), "--cwd", path.dirname(nb)],
-      { stdio: "inherit", env: childEnv },
-    );
-    const ok = r.status === 0;
-    results.push({ notebook: path.basename(nb), ok, seconds: (Date.now() - t0) / 1000, output: out });
-    if (images && fs.existsSync(out)) await addImages(images, out);
-    if (!ok) break; // later notebooks build on this one
-  }
+  for (const r of results) if (images && fs.existsSync(r.output)) await addImages(images, r.output);
   await images?.close();
   signNotebooks(python, results.map((r) => r.output));
   const summary = { preset: cfg.preset, runDir: cfg.runDir, finishedAt: new Date().toISOString(), results };
   fs.writeFileSync(path.join(outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+  const wall = (Date.now() - started) / 1000;
   console.log("\nnotebook                     status   seconds");
   for (const r of results) console.log(`${r.notebook.padEnd(28)} ${r.ok ? "ok    " : "FAILED"} ${r.seconds.toFixed(1).padStart(8)}`);
   const skipped = notebooks.length - results.length;
   if (skipped > 0) console.log(`(${skipped} later notebook(s) not run because of the failure)`);
+  console.log(`(each from asking for its kernel to its last cell; ${results.length} notebook(s) in ${wall.toFixed(1)} s of wall time, static images included)`);
   console.log(`\nExecuted notebooks: ${outDir}`);
   console.log(`Run folder:         ${cfg.runDir}`);
   process.exit(results.every((r) => r.ok) && skipped === 0 ? 0 : 1);
