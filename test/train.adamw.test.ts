@@ -108,6 +108,48 @@ test("moments follow the parameters when the backend changes between steps (host
   assert.ok(d < 1e-6, `relative diff ${d}`);
 });
 
+test("on wasm the moments live in its heap, read in place by the kernel; checkpoints and other backends get copies", async () => {
+  await tf.setBackend("wasm");
+  const rng = new Rng(5);
+  const init = randomArray(rng, 96, 1);
+  const grads = Array.from({ length: 3 }, () => randomArray(rng, 96, 0.1));
+  const v = tf.variable(tf.tensor(init, [12, 8]));
+  const opt = new AdamW([["a.weight", v]], { lr: 1e-2, weightDecay: 0.1 });
+  const step = (g: number[]) => {
+    const gt = tf.tensor(g, [12, 8]);
+    opt.step(new Map([["a.weight", gt]]));
+    gt.dispose();
+  };
+  step(grads[0]);
+  const slot = (opt as unknown as { slots: Array<{ heap: object | null; host: object | null }> }).slots[0];
+  assert.ok(slot.heap && !slot.host, "after a step on wasm the moments are a block of its heap");
+  const heapBuffer = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer;
+  const [view] = opt.momentViews();
+  assert.notEqual(view.expAvg.buffer, heapBuffer, "momentViews copies heap moments");
+  assert.deepEqual(Array.from(view.expAvgSq), Array.from(opt.getState().expAvgSq.get("a.weight") as Float32Array));
+  // Growing the heap (a large allocation) must not lose the moments: they are addressed by offset, not by a view.
+  const big = tf.zeros([64, 1024, 1024]);
+  big.dispose();
+  step(grads[1]);
+  await tf.setBackend("cpu");
+  step(grads[2]);
+  const onWasmThenCpu = v.dataSync().slice();
+  opt.dispose();
+  v.dispose();
+  // The same three steps on cpu alone (its fused kernel computes in float64: within 1e-6).
+  const w = tf.variable(tf.tensor(init, [12, 8]));
+  const ref = new AdamW([["a.weight", w]], { lr: 1e-2, weightDecay: 0.1 });
+  for (const g of grads) {
+    const gt = tf.tensor(g, [12, 8]);
+    ref.step(new Map([["a.weight", gt]]));
+    gt.dispose();
+  }
+  const d = maxAbsDiff(onWasmThenCpu, w.dataSync() as Float32Array) / maxAbs(w.dataSync() as Float32Array);
+  ref.dispose();
+  w.dispose();
+  assert.ok(d < 1e-6, `relative diff ${d}`);
+});
+
 test("AdamW state round-trips through getState/setState and continues identically", async () => {
   await tf.setBackend("cpu");
   const rng = new Rng(3);

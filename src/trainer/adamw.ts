@@ -1,10 +1,11 @@
 // AdamW with decoupled weight decay, numerically as torch.optim.AdamW, over named tfjs variables with HF's
-// parameter groups. One fused kernel per variable per step on cpu/wasm, with the moments in host memory
-// (see adamwKernels.ts); on webgpu in place with the moments packed on the GPU, several variables per dispatch
+// parameter groups. One fused kernel per variable per step on cpu/wasm, with the moments in host memory or,
+// on wasm when they fit, in its heap (see adamwKernels.ts); on webgpu in place with the moments packed on the GPU, several variables per dispatch
 // (src/backends/webgpu/adamwMany.ts); tf-op updates with tensor moments elsewhere. The moments move between the storages when the backend changes.
 // State (m, v, step) can be exported for checkpoints and loaded back.
 import { tf } from "../backends/tf";
 import { adamwStepInPlaceMany, hasDeviceAdamW, ownsBuffer, type AdamWManyItem, type DeviceClip } from "../backends/webgpu/index";
+import { wasmHeap, type WasmHeap } from "../backends/wasmSimd/index";
 import { adamwStepComposed, adamwStepFused, AdamWStepAttrs, hasFusedAdamW, registerAdamWKernels } from "./adamwKernels";
 import { clipCoefficient } from "./gradClip";
 import { ParamGroup, weightDecayParamGroups } from "./paramGroups";
@@ -28,15 +29,23 @@ export interface AdamWState {
 }
 
 /**
- * A parameter and its moments, in one of three storages (at most one is set): host arrays (the fused kernels
- * of cpu/wasm), two tensors (the tf-op update), or one packed tensor [m; v] of 2·size values (the in-place
- * update on webgpu).
+ * Largest total of moments (bytes) kept in the wasm heap; above it they stay in host arrays. The quick model's
+ * take 35 MB; bert-base's 0.9 GB would crowd the heap's 4 GiB, which also holds every tensor.
+ */
+const MAX_HEAP_MOMENT_BYTES = 512 * 1024 * 1024;
+
+/**
+ * A parameter and its moments, in one of four storages (at most one is set): host arrays (the fused kernel of
+ * cpu, and of wasm for large models), a block of the wasm heap [m; v] (the fused kernel of wasm reads it where
+ * it lies), two tensors (the tf-op update), or one packed tensor [m; v] of 2·size values (the in-place update
+ * on webgpu).
  */
 interface Slot {
   name: string;
   variable: tf.Variable;
   weightDecay: number;
   host: { m: Float32Array; v: Float32Array } | null;
+  heap: { heap: WasmHeap; offset: number } | null;
   tensors: { m: tf.Tensor; v: tf.Tensor } | null;
   packed: tf.Tensor | null;
 }
@@ -44,6 +53,10 @@ interface Slot {
 /** Read-only view (or copy) of the moments, whatever their storage. */
 function momentArrays(s: Slot): { m: Float32Array; v: Float32Array } {
   if (s.host) return s.host;
+  if (s.heap) {
+    const n = s.variable.size;
+    return { m: s.heap.heap.floats(s.heap.offset, n), v: s.heap.heap.floats(s.heap.offset + 4 * n, n) };
+  }
   if (s.tensors) return { m: s.tensors.m.dataSync() as Float32Array, v: s.tensors.v.dataSync() as Float32Array };
   if (s.packed) {
     const mv = s.packed.dataSync() as Float32Array;
@@ -52,11 +65,30 @@ function momentArrays(s: Slot): { m: Float32Array; v: Float32Array } {
   return { m: new Float32Array(s.variable.size), v: new Float32Array(s.variable.size) };
 }
 
+/** Frees the moments held by the backend (tensors, heap block); host arrays are left to the caller. */
 function disposeTensors(s: Slot): void {
   if (s.tensors) tf.dispose([s.tensors.m, s.tensors.v]);
   if (s.packed) s.packed.dispose();
+  if (s.heap) s.heap.heap.free(s.heap.offset);
   s.tensors = null;
   s.packed = null;
+  s.heap = null;
+}
+
+/** The moments in `heap` (moved there first), or null when the heap has no room (they stay where they are). */
+function toHeap(s: Slot, heap: WasmHeap): number | null {
+  if (s.heap?.heap === heap) return s.heap.offset;
+  const n = s.variable.size;
+  const offset = heap.allocFloats(2 * n);
+  if (!offset) return null;
+  const { m, v } = momentArrays(s);
+  // Views of the new block after reading the old storage: the allocation may have grown the heap.
+  heap.floats(offset, n).set(m);
+  heap.floats(offset + 4 * n, n).set(v);
+  disposeTensors(s);
+  s.host = null;
+  s.heap = { heap, offset };
+  return offset;
 }
 
 function toHost(s: Slot): { m: Float32Array; v: Float32Array } {
@@ -68,9 +100,13 @@ function toHost(s: Slot): { m: Float32Array; v: Float32Array } {
   return s.host;
 }
 
+const hostAttrs = (h: { m: Float32Array; v: Float32Array }) => ({ expAvg: h.m, expAvgSq: h.v });
+
 function toTensors(s: Slot): { m: tf.Tensor; v: tf.Tensor } {
   if (!s.tensors) {
-    const { m, v } = momentArrays(s);
+    // tf.tensor may keep the array it is given (the cpu backend does): a view of the heap block freed below is copied.
+    const views = momentArrays(s);
+    const { m, v } = s.heap ? { m: views.m.slice(), v: views.v.slice() } : views;
     const t = { m: tf.keep(tf.tensor(m, s.variable.shape, "float32")), v: tf.keep(tf.tensor(v, s.variable.shape, "float32")) };
     disposeTensors(s);
     s.host = null;
@@ -123,7 +159,7 @@ export class AdamW {
       if (wd === undefined) throw new Error(`AdamW: parameter ${name} is in no parameter group; list it in paramGroups`);
       if (variable.dtype !== "float32") throw new Error(`AdamW: parameter ${name} is ${variable.dtype}; only float32 parameters are supported`);
       // Moments are created on first use, in the storage the backend of that step needs.
-      const slot: Slot = { name, variable, weightDecay: wd, host: null, tensors: null, packed: null };
+      const slot: Slot = { name, variable, weightDecay: wd, host: null, heap: null, tensors: null, packed: null };
       this.byName.set(name, slot);
       return slot;
     });
@@ -171,6 +207,7 @@ export class AdamW {
     // webgpu: in place with the packed moments on the GPU, collected here and updated together below; cpu/wasm:
     // the fused kernel with the moments in host memory; elsewhere: the update composed of tf ops.
     const fused = !onDevice && hasFusedAdamW();
+    const heap = fused ? this.heapForMoments() : null;
     const many: AdamWManyItem[] = [];
     for (const slot of this.slots) {
       const g = grads.get(slot.name);
@@ -186,8 +223,10 @@ export class AdamW {
         }
         many.push({ param: slot.variable, grad: g, moments: toPacked(slot), weightDecay: slot.weightDecay });
       } else if (fused) {
-        const { m, v } = toHost(slot);
-        const p = adamwStepFused(slot.variable, g, { ...attrs, expAvg: m, expAvgSq: v });
+        const offset = heap ? toHeap(slot, heap) : null;
+        const p = offset !== null
+          ? adamwStepFused(slot.variable, g, { ...attrs, expAvgOffset: offset })
+          : adamwStepFused(slot.variable, g, { ...attrs, ...hostAttrs(toHost(slot)) });
         slot.variable.assign(p);
         p.dispose();
       } else {
@@ -201,6 +240,22 @@ export class AdamW {
     }
     // webgpu: every parameter in a few dispatches (several per dispatch), each written in place.
     if (many.length) adamwStepInPlaceMany(many, base, opts.clip);
+  }
+
+  /** The wasm heap, when the backend is wasm with its SIMD kernels and every moment fits the budget. */
+  private heapForMoments(): WasmHeap | null {
+    if (this.slots.reduce((a, s) => a + 8 * s.variable.size, 0) > MAX_HEAP_MOMENT_BYTES) return null;
+    return this.heapOf(tf.backend());
+  }
+
+  private heapBackend: unknown = null;
+  private heapOfBackend: WasmHeap | null = null;
+  private heapOf(backend: unknown): WasmHeap | null {
+    if (backend !== this.heapBackend) {
+      this.heapBackend = backend;
+      this.heapOfBackend = wasmHeap(backend);
+    }
+    return this.heapOfBackend;
   }
 
   /** Copies of the state (read back from the backend). */
@@ -217,12 +272,14 @@ export class AdamW {
 
   /**
    * The moments without copying where possible (host storage, cpu tensors): read-only views for writing a
-   * checkpoint. Valid until the next step.
+   * checkpoint. Valid until the next step. Moments in the wasm heap are copied (a view of the heap would
+   * detach if anything grew it meanwhile).
    */
   momentViews(): Array<{ name: string; shape: number[]; expAvg: Float32Array; expAvgSq: Float32Array }> {
     return this.slots.map((s) => {
       const { m, v } = momentArrays(s);
-      return { name: s.name, shape: s.variable.shape.slice(), expAvg: m, expAvgSq: v };
+      const copy = s.heap !== null;
+      return { name: s.name, shape: s.variable.shape.slice(), expAvg: copy ? m.slice() : m, expAvgSq: copy ? v.slice() : v };
     });
   }
 

@@ -2,15 +2,16 @@
 // decoupled weight decay, both moment updates, bias-corrected step), instead of ~17 tfjs ops per variable.
 // Registered with tf.registerKernel for the "cpu" and "wasm" backends (on cpu plain loops over the tensors' typed
 // arrays; on wasm the SIMD kernels of src/backends/wasmSimd/ on the heap, or the same loops where those cannot
-// load). There the moments stay in host memory (Float32Arrays the optimizer owns, updated in place and passed
-// as kernel attributes), not in backend tensors: the wasm backend's heap is capped at 4 GiB, and bert-base's
-// moments alone would take 0.9 GiB of it. Other backends (webgpu, webgl, tensorflow) use `adamwStepComposed`,
+// load). There the moments are memory the optimizer owns, updated in place and passed as kernel attributes,
+// not backend tensors: on wasm a block of its heap when they fit in a budget (the SIMD kernel then reads them
+// where they lie), else host Float32Arrays, which pass through the heap in chunks: the heap is capped at 4 GiB,
+// and bert-base's moments alone would take 0.9 GiB of it. Other backends (webgpu, webgl, tensorflow) use `adamwStepComposed`,
 // built from tf ops, with the moments as tensors.
 // A custom WebGPU program can later be registered under the same kernel names for backendName "webgpu"
 // (kernelFunc: ({ inputs, backend, attrs }) => backend.runWebGPUProgram(program, [param, grad, m, v], "float32"))
 // and is then picked up automatically by `hasFusedAdamW`.
 import { tf } from "../backends/tf";
-import { wasmSimdKernels } from "../backends/wasmSimd/index";
+import { wasmHeap, wasmSimdKernels } from "../backends/wasmSimd/index";
 
 export const ADAMW_KERNEL = "BertImdbAdamWStep";
 export const SUM_OF_SQUARES_KERNEL = "BertImdbSumOfSquares";
@@ -101,11 +102,12 @@ function attrsOf(attrs: Record<string, unknown> | undefined): AdamWStepAttrs {
   return a as unknown as AdamWStepAttrs;
 }
 
-/** Attributes of the host-state kernel: the step's numbers plus the moments, updated in place. */
-export interface AdamWHostAttrs extends AdamWStepAttrs {
-  expAvg: Float32Array;
-  expAvgSq: Float32Array;
-}
+/**
+ * Attributes of the host-state kernel: the step's numbers plus the moments, updated in place: two arrays, or on
+ * wasm the byte offset of both in its heap (m then v, each as many values as the parameter), which the kernel
+ * reads without a copy.
+ */
+export type AdamWHostAttrs = AdamWStepAttrs & ({ expAvg: Float32Array; expAvgSq: Float32Array } | { expAvgOffset: number });
 
 function hostMoments(attrs: Record<string, unknown> | undefined, size: number): { m: Float32Array; v: Float32Array } {
   const m = attrs?.expAvg;
@@ -135,11 +137,15 @@ function adamwWasm(args: { inputs: Record<string, TensorInfo>; backend: unknown;
   const size = param.shape.reduce((x, y) => x * y, 1);
   checkFloat32("param", param, size);
   checkFloat32("grad", grad, size);
-  const { m, v } = hostMoments(args.attrs, size);
+  const heapAt = args.attrs?.expAvgOffset;
+  const heap = typeof heapAt === "number" ? wasmHeap(backend) : null;
+  if (typeof heapAt === "number" && !heap) throw new Error("AdamW kernel: moments in the wasm heap, but the backend has no SIMD kernels");
+  const host = heap ? null : hostMoments(args.attrs, size);
   const simd = wasmSimdKernels(backend);
   const out = backend.makeOutput(param.shape, "float32");
   // Views are taken after the allocations: growing the WASM heap detaches older views.
   const [p, g, o] = [backend.typedArrayFromHeap(param), backend.typedArrayFromHeap(grad), backend.typedArrayFromHeap(out)];
+  const { m, v } = heap ? { m: heap.floats(heapAt as number, size), v: heap.floats((heapAt as number) + 4 * size, size) } : (host as { m: Float32Array; v: Float32Array });
   if (simd) simd.adamw(p, g, m, v, o, a);
   else adamwUpdateArrays(p, g, m, v, o, m, v, a);
   return out;

@@ -28,6 +28,7 @@ declare namespace WebAssembly {
 interface EmscriptenModule {
   asm?: { memory?: unknown };
   _malloc(bytes: number): number;
+  _free(ptr: number): void;
 }
 
 /** Bytes of scratch memory in the backend's heap: two AdamW chunks of moments, or the float64 sums of LayerNorm's gradient and of the row sums. */
@@ -100,6 +101,31 @@ export function wasmSimdUnavailable(): string | null {
 function emscriptenOf(backend: unknown): EmscriptenModule | null {
   const wasm = (backend as { wasm?: EmscriptenModule } | null)?.wasm;
   return wasm && typeof wasm._malloc === "function" ? wasm : null;
+}
+
+/** Memory in tfjs-wasm's heap that the caller owns (outside tfjs' tensors), addressed by byte offset. */
+export interface WasmHeap {
+  /** Allocates `floats` zeroed float32 values; returns the byte offset, or 0 when the heap is full. */
+  allocFloats(floats: number): number;
+  free(offset: number): void;
+  /** A view of `floats` values at `offset` in the current heap (views taken before the heap grew are detached). */
+  floats(offset: number, floats: number): Float32Array;
+}
+
+/** The heap of `backend` when it is tfjs-wasm's with the SIMD kernels (which read such memory), else null. */
+export function wasmHeap(backend: unknown): WasmHeap | null {
+  const em = emscriptenOf(backend);
+  const memory = em?.asm?.memory;
+  if (!em || typeof em._free !== "function" || !(memory instanceof WebAssembly.Memory) || !wasmSimdKernels(backend)) return null;
+  return {
+    allocFloats(floats) {
+      const offset = em._malloc(4 * floats);
+      if (offset) new Float32Array(memory.buffer, offset, floats).fill(0);
+      return offset;
+    },
+    free: (offset) => em._free(offset),
+    floats: (offset, floats) => new Float32Array(memory.buffer, offset, floats),
+  };
 }
 
 /** The kernels on `backend`'s heap when it is tfjs-wasm's (its module's memory, not shared), else null. */
